@@ -18,3 +18,6 @@ export interface OpOutcome {
   readonly defeatedBy: Dot | null;
   readonly flags: readonly string[];
 }
+
+/** An op is `skewed` when its clock ran more than this ahead of the server's (PROTOCOL.md). */
+export const SKEW_TOLERANCE_MS = 5 * 60 * 1000;

@@ -1,0 +1,333 @@
+/**
+ * The state of one document: a function of the SET of its ops (DESIGN.md section 3).
+ *
+ * Invariants:
+ * 1. `fold` of any permutation of a set of ops, with or without duplicates, gives the same state.
+ * 2. `apply(state, op)` either gives exactly `fold(ops ∪ {op})` or says `refold`; it never
+ *    guesses. It works from the state alone when the op has seen every op the state has seen
+ *    (the usual case of a device that pulled before editing).
+ * 3. The state holds only what stays order-independent and small: the version vector, each
+ *    field's concurrent maxima, and the conflict records that are no longer current. Its size
+ *    does not grow with the length of a sequential history.
+ */
+import type { CollectionName, DocumentPolicy, FieldValue } from '../domain/collection.ts';
+import { COLLECTIONS } from '../domain/collections.ts';
+import type { Hlc } from '../domain/hlc.ts';
+import { type Dot, dotKey } from '../domain/ids.ts';
+import type { AuthoredOp } from '../domain/operation.ts';
+import type { Author, AuthorityClass } from '../domain/principal.ts';
+import { include, type VersionVector } from '../domain/version-vector.ts';
+import {
+  type Candidate,
+  candidateOf,
+  compareRank,
+  concurrentWith,
+  highest,
+  maximaOf,
+  seen,
+} from './candidate.ts';
+import { conflictId } from './conflict-id.ts';
+import type { ConflictCandidate, ConflictRecord } from './conflict-record.ts';
+
+/** One concurrent maximum of a field: the op's rank facts and the value it wrote. */
+export interface FieldMaximum {
+  readonly deviceId: string;
+  readonly seq: number;
+  readonly author: Author;
+  readonly hlc: Hlc;
+  readonly receivedAt: number | null;
+  readonly authority: AuthorityClass;
+  readonly resolution: boolean;
+  readonly value: FieldValue;
+}
+
+export interface DocumentState {
+  readonly collection: CollectionName;
+  readonly docId: string;
+  /** Every op's dot: the highest seq of each device among the document's ops. */
+  readonly vv: VersionVector;
+  /** True once a create is among the ops. */
+  readonly created: boolean;
+  /** Per field (`_deleted` included), its concurrent maxima, highest-ranked first. */
+  readonly maxima: Readonly<Record<string, readonly FieldMaximum[]>>;
+  /** Closed field records, defeat and delete records, sorted by id. */
+  readonly records: readonly ConflictRecord[];
+}
+
+export type ApplyResult =
+  | { readonly kind: 'applied'; readonly state: DocumentState }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'refold' };
+
+export const emptyState = (collection: CollectionName, docId: string): DocumentState => ({
+  collection,
+  docId,
+  vv: {},
+  created: false,
+  maxima: {},
+  records: [],
+});
+
+const maximumOf = (c: Candidate, field: string): FieldMaximum => ({
+  deviceId: c.deviceId,
+  seq: c.seq,
+  author: c.author,
+  hlc: c.hlc,
+  receivedAt: c.receivedAt,
+  authority: c.authority,
+  resolution: c.resolution,
+  value: c.writes[field] ?? null,
+});
+
+const conflictCandidate = (
+  c: Pick<FieldMaximum, 'deviceId' | 'seq' | 'author'>,
+  values: Readonly<Record<string, FieldValue>>,
+): ConflictCandidate => ({ deviceId: c.deviceId, seq: c.seq, author: c.author, values });
+
+const byDot = (a: Dot, b: Dot): number =>
+  a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq;
+
+/** A field record closed by ops that had seen all of its candidates. */
+const closedRecord = (
+  collection: CollectionName,
+  docId: string,
+  policy: DocumentPolicy,
+  field: string,
+  candidates: readonly FieldMaximum[],
+  closers: readonly Candidate[],
+): ConflictRecord => {
+  const resolvers = closers.filter((c) => c.resolution);
+  const winner = highest(policy, resolvers.length > 0 ? resolvers : closers);
+  return {
+    id: conflictId(collection, docId, 'field', field, candidates),
+    collection,
+    docId,
+    kind: 'field',
+    fields: [field],
+    candidates: [...candidates].sort(byDot).map((m) => conflictCandidate(m, { [field]: m.value })),
+    winner: { deviceId: winner.deviceId, seq: winner.seq },
+    rule: resolvers.length > 0 ? 'resolution' : 'superseded',
+    status: resolvers.length > 0 ? 'resolved' : 'auto',
+    resolvedBy:
+      resolvers.length > 0
+        ? { userId: winner.author.userId, deviceId: winner.deviceId, seq: winner.seq }
+        : null,
+    current: false,
+  };
+};
+
+const sortRecords = (records: readonly ConflictRecord[]): ConflictRecord[] =>
+  [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+/** The ops that defeat `c` under a document-granularity policy (empty if it is not defeated). */
+const defeatersOf = (
+  policy: DocumentPolicy,
+  c: Candidate,
+  all: readonly Candidate[],
+): readonly Candidate[] => {
+  if (policy !== 'server_wins' && policy !== 'client_wins') return [];
+  const winning: AuthorityClass = policy === 'server_wins' ? 'server' : 'client';
+  const beats = (o: Candidate): boolean =>
+    winning === 'server' ? o.authority === 'server' : o.authority === 'client' && !o.resolution;
+  if (c.resolution || beats(c)) return [];
+  return all.filter((o) => beats(o) && concurrentWith(c, o));
+};
+
+/** The state of a set of candidates, from the definitions (DESIGN.md section 3). */
+const resolveSet = (
+  collection: CollectionName,
+  docId: string,
+  all: readonly Candidate[],
+): DocumentState => {
+  const policy = COLLECTIONS[collection].policy;
+  const records: ConflictRecord[] = [];
+  const standing: Candidate[] = [];
+
+  for (const c of all) {
+    const defeaters = defeatersOf(policy, c, all);
+    if (defeaters.length === 0) {
+      standing.push(c);
+      continue;
+    }
+    const maximal = maximaOf(defeaters);
+    const winner = highest(policy, maximal);
+    const fields = Object.keys(c.writes).sort();
+    const pick = (o: Candidate) =>
+      Object.fromEntries(fields.filter((f) => Object.hasOwn(o.writes, f)).map((f) => [f, o.writes[f] ?? null]));
+    records.push({
+      id: conflictId(collection, docId, 'defeat', null, [c]),
+      collection,
+      docId,
+      kind: 'defeat',
+      fields,
+      candidates: [c, ...maximal].sort(byDot).map((o) => conflictCandidate(o, pick(o))),
+      winner: { deviceId: winner.deviceId, seq: winner.seq },
+      rule: policy === 'server_wins' ? 'server_wins' : 'client_wins',
+      status: 'auto',
+      resolvedBy: null,
+      current: false,
+    });
+  }
+
+  const fields = new Set(standing.flatMap((c) => Object.keys(c.writes)));
+  const maxima: Record<string, readonly FieldMaximum[]> = {};
+  for (const field of [...fields].sort()) {
+    const writers = standing.filter((c) => Object.hasOwn(c.writes, field));
+    maxima[field] = maximaOf(writers)
+      .sort((a, b) => compareRank(policy, b, a))
+      .map((c) => maximumOf(c, field));
+    const closers = new Map<string, { candidates: FieldMaximum[]; closers: Candidate[] }>();
+    for (const x of writers) {
+      const seenByX = writers.filter((y) => seen(x, y));
+      if (seenByX.length < 2) continue;
+      const top = maximaOf(seenByX);
+      if (top.length < 2) continue;
+      const key = top.map(dotKey).sort().join(',');
+      const group = closers.get(key) ?? { candidates: top.map((c) => maximumOf(c, field)), closers: [] };
+      group.closers.push(x);
+      closers.set(key, group);
+    }
+    for (const group of closers.values()) {
+      records.push(closedRecord(collection, docId, policy, field, group.candidates, group.closers));
+    }
+  }
+
+  for (const update of standing) {
+    if (update.kind !== 'update') continue;
+    for (const del of standing) {
+      if (del.kind !== 'delete' || !concurrentWith(update, del)) continue;
+      const fields = Object.keys(update.writes).sort();
+      records.push({
+        id: conflictId(collection, docId, 'delete', null, [update, del]),
+        collection,
+        docId,
+        kind: 'delete',
+        fields,
+        candidates: [update, del]
+          .sort(byDot)
+          .map((o) => conflictCandidate(o, o === update ? update.writes : {})),
+        winner: { deviceId: del.deviceId, seq: del.seq },
+        rule: 'delete_wins',
+        status: 'auto',
+        resolvedBy: null,
+        current: false,
+      });
+    }
+  }
+
+  let vv: VersionVector = {};
+  for (const c of all) vv = include(vv, c);
+  return {
+    collection,
+    docId,
+    vv,
+    created: all.some((c) => c.kind === 'create'),
+    maxima,
+    records: sortRecords(records),
+  };
+};
+
+/** Keeps one op per dot. */
+const uniqueByDot = (ops: readonly AuthoredOp[]): AuthoredOp[] => {
+  const byDot = new Map<string, AuthoredOp>();
+  for (const op of ops) if (!byDot.has(dotKey(op))) byDot.set(dotKey(op), op);
+  return [...byDot.values()];
+};
+
+/** True when `c` has seen every op that the state has seen. */
+const coversState = (c: Candidate, vv: VersionVector): boolean =>
+  Object.entries(vv).every(([d, s]) =>
+    d === c.deviceId ? c.seq > s : (c.ctx[d] ?? 0) >= s,
+  );
+
+const holdsDot = (state: DocumentState, dot: Dot): boolean =>
+  Object.values(state.maxima).some((ms) => ms.some((m) => m.deviceId === dot.deviceId && m.seq === dot.seq));
+
+/**
+ * Folds one op into the state when the state alone is enough: the op has seen every op of the
+ * state, so it supersedes every maximum of the fields it writes and closes their conflicts.
+ * Anything else (a concurrent op, an op out of causal order, one that may defeat folded ops)
+ * needs every op of the document: `refold`.
+ */
+export const apply = (state: DocumentState, op: AuthoredOp): ApplyResult => {
+  if (holdsDot(state, op)) return { kind: 'duplicate' };
+  const c = candidateOf(op);
+  if (!coversState(c, state.vv)) return { kind: 'refold' };
+  const policy = COLLECTIONS[state.collection].policy;
+  const maxima: Record<string, readonly FieldMaximum[]> = { ...state.maxima };
+  const records = [...state.records];
+  for (const field of Object.keys(c.writes)) {
+    const current = maxima[field] ?? [];
+    if (current.length >= 2) {
+      const record = closedRecord(state.collection, state.docId, policy, field, current, [c]);
+      if (records.some((r) => r.id === record.id)) return { kind: 'refold' };
+      records.push(record);
+    }
+    maxima[field] = [maximumOf(c, field)];
+  }
+  return {
+    kind: 'applied',
+    state: {
+      collection: state.collection,
+      docId: state.docId,
+      vv: include(state.vv, c),
+      created: state.created || c.kind === 'create',
+      maxima,
+      records: records.length === state.records.length ? state.records : sortRecords(records),
+    },
+  };
+};
+
+/** The causal weight of an op: an op that has seen another weighs more when contexts are transitive. */
+const weight = (op: AuthoredOp): number => {
+  let sum = 0;
+  for (const [d, s] of Object.entries(op.ctx)) sum += d === op.deviceId ? Math.max(s, op.seq) : s;
+  return op.ctx[op.deviceId] === undefined ? sum + op.seq : sum;
+};
+
+/**
+ * The state of a document's ops, in any order, duplicates ignored. Sequential histories fold
+ * op by op; as soon as one op is concurrent with what came before, the whole set is resolved
+ * from the definitions.
+ */
+export const fold = (
+  collection: CollectionName,
+  docId: string,
+  ops: readonly AuthoredOp[],
+): DocumentState => {
+  const unique = uniqueByDot(ops).sort((a, b) => {
+    const byWeight = weight(a) - weight(b);
+    return byWeight !== 0 ? byWeight : byDot(a, b);
+  });
+  let state = emptyState(collection, docId);
+  for (const op of unique) {
+    const result = apply(state, op);
+    if (result.kind !== 'applied') return resolveSet(collection, docId, unique.map(candidateOf));
+    state = result.state;
+  }
+  return state;
+};
+
+/**
+ * The state after one more op: from the state alone when possible, else by folding every op of
+ * the document (`allOps` must include `op`, or it is added).
+ */
+export const applyOrFold = (
+  state: DocumentState,
+  op: AuthoredOp,
+  allOps: () => readonly AuthoredOp[],
+): DocumentState => {
+  const result = apply(state, op);
+  switch (result.kind) {
+    case 'applied':
+      return result.state;
+    case 'duplicate':
+      return state;
+    case 'refold':
+      return fold(state.collection, state.docId, [...allOps(), op]);
+    default: {
+      const unreachable: never = result;
+      return unreachable;
+    }
+  }
+};
