@@ -40,7 +40,11 @@ export interface ConflictRecord {
   readonly rule: ConflictRule;
   readonly status: ConflictStatus;
   /** The resolution op that closed it, with the user who made it; null until resolved. */
-  readonly resolvedBy: { readonly userId: string; readonly deviceId: string; readonly seq: number } | null;
+  readonly resolvedBy: {
+    readonly userId: string;
+    readonly deviceId: string;
+    readonly seq: number;
+  } | null;
   /** True for a current `field` record (the only kind that can be resolved). */
   readonly current: boolean;
 }

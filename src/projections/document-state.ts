@@ -16,7 +16,7 @@ import type { Hlc } from '../domain/hlc.ts';
 import { type Dot, dotKey } from '../domain/ids.ts';
 import type { AuthoredOp } from '../domain/operation.ts';
 import type { Author, AuthorityClass } from '../domain/principal.ts';
-import { include, type VersionVector } from '../domain/version-vector.ts';
+import { get, include, type VersionVector } from '../domain/version-vector.ts';
 import {
   type Candidate,
   candidateOf,
@@ -153,7 +153,9 @@ const resolveSet = (
     const winner = highest(policy, maximal);
     const fields = Object.keys(c.writes).sort();
     const pick = (o: Candidate) =>
-      Object.fromEntries(fields.filter((f) => Object.hasOwn(o.writes, f)).map((f) => [f, o.writes[f] ?? null]));
+      Object.fromEntries(
+        fields.filter((f) => Object.hasOwn(o.writes, f)).map((f) => [f, o.writes[f] ?? null]),
+      );
     records.push({
       id: conflictId(collection, docId, 'defeat', null, [c]),
       collection,
@@ -183,7 +185,10 @@ const resolveSet = (
       const top = maximaOf(seenByX);
       if (top.length < 2) continue;
       const key = top.map(dotKey).sort().join(',');
-      const group = closers.get(key) ?? { candidates: top.map((c) => maximumOf(c, field)), closers: [] };
+      const group = closers.get(key) ?? {
+        candidates: top.map((c) => maximumOf(c, field)),
+        closers: [],
+      };
       group.closers.push(x);
       closers.set(key, group);
     }
@@ -236,12 +241,12 @@ const uniqueByDot = (ops: readonly AuthoredOp[]): AuthoredOp[] => {
 
 /** True when `c` has seen every op that the state has seen. */
 const coversState = (c: Candidate, vv: VersionVector): boolean =>
-  Object.entries(vv).every(([d, s]) =>
-    d === c.deviceId ? c.seq > s : (c.ctx[d] ?? 0) >= s,
-  );
+  Object.entries(vv).every(([d, s]) => (d === c.deviceId ? c.seq > s : get(c.ctx, d) >= s));
 
 const holdsDot = (state: DocumentState, dot: Dot): boolean =>
-  Object.values(state.maxima).some((ms) => ms.some((m) => m.deviceId === dot.deviceId && m.seq === dot.seq));
+  Object.values(state.maxima).some((ms) =>
+    ms.some((m) => m.deviceId === dot.deviceId && m.seq === dot.seq),
+  );
 
 /**
  * Folds one op into the state when the state alone is enough: the op has seen every op of the
@@ -282,7 +287,7 @@ export const apply = (state: DocumentState, op: AuthoredOp): ApplyResult => {
 const weight = (op: AuthoredOp): number => {
   let sum = 0;
   for (const [d, s] of Object.entries(op.ctx)) sum += d === op.deviceId ? Math.max(s, op.seq) : s;
-  return op.ctx[op.deviceId] === undefined ? sum + op.seq : sum;
+  return Object.hasOwn(op.ctx, op.deviceId) ? sum : sum + op.seq;
 };
 
 /**

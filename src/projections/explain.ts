@@ -16,13 +16,21 @@ import { type LostField, type OpOutcome, SKEW_TOLERANCE_MS } from './history.ts'
 import { materialize } from './materialize.ts';
 
 export interface Explanation {
-  readonly doc: { readonly data: DocumentData; readonly deleted: boolean; readonly disputed: readonly string[] };
+  readonly doc: {
+    readonly data: DocumentData;
+    readonly deleted: boolean;
+    readonly disputed: readonly string[];
+  };
   readonly timeline: readonly { readonly op: AuthoredOp; readonly outcome: OpOutcome }[];
 }
 
 const sameDot = (a: Dot, b: Dot): boolean => a.deviceId === b.deviceId && a.seq === b.seq;
 
-const outcomeOf = (state: DocumentState, op: AuthoredOp, extraFlags: readonly string[]): OpOutcome => {
+const outcomeOf = (
+  state: DocumentState,
+  op: AuthoredOp,
+  extraFlags: readonly string[],
+): OpOutcome => {
   const c = candidateOf(op);
   const flags = [...extraFlags];
   if (c.receivedAt !== null && c.hlc.ms > c.receivedAt + SKEW_TOLERANCE_MS) flags.push('skewed');

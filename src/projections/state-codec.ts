@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
-import { type SyncError, reportValidation } from '../domain/errors.ts';
+import { reportValidation, type SyncError } from '../domain/errors.ts';
 import { Hlc } from '../domain/hlc.ts';
 import { Author } from '../domain/principal.ts';
 import { VersionVector } from '../domain/version-vector.ts';
