@@ -13,7 +13,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { isServerOnlyField } from './collection.ts';
 import { COLLECTIONS } from './collections.ts';
-import type { DocumentView } from './document-view.ts';
+import { type DocumentView, stringField } from './document-view.ts';
 import { forbidden, type OpError } from './errors.ts';
 import { dataOf, type Operation } from './operation.ts';
 import {
@@ -74,6 +74,32 @@ export const may = (
 };
 
 /**
+ * Where an op outside the principal's facilities went wrong: a create, at the field its scope
+ * follows (`data.facilityId` of a patient, `data.patientId` of a record, `data.userId` of a
+ * notification without a patient); a transfer, at `data.facilityId`; anything else, at the
+ * document itself.
+ */
+const outsidePath = (op: Operation, current: DocumentView | undefined): string => {
+  if (isTransfer(op, current)) return 'data.facilityId';
+  if (op.kind !== 'create') return 'docId';
+  const rule = COLLECTIONS[op.collection].scope;
+  switch (rule.kind) {
+    case 'everyone':
+      return 'docId';
+    case 'facility':
+      return `data.${rule.field}`;
+    case 'patient':
+      return rule.recipientField === undefined || stringField(op.data, rule.field) !== undefined
+        ? `data.${rule.field}`
+        : `data.${rule.recipientField}`;
+    default: {
+      const unreachable: never = rule;
+      return unreachable;
+    }
+  }
+};
+
+/**
  * Checks that the principal may append `op`, whose document is `current` (undefined before its
  * create) and whose scope is `scope`. The first refusal is the answer, with the path of the field
  * that caused it.
@@ -95,8 +121,7 @@ export const checkWrite = (
 
   const outside = scope.find((f) => f !== ALL_FACILITIES && !listsFacility(principal, f));
   if (outside !== undefined) {
-    const path = isTransfer(op, current) || op.kind === 'create' ? 'data.facilityId' : 'docId';
-    return E.left(forbidden(`facility ${outside} is not one of yours`, path));
+    return E.left(forbidden(`facility ${outside} is not one of yours`, outsidePath(op, current)));
   }
 
   if (authorityClassOf(principal.role) === 'client') {

@@ -6,7 +6,9 @@
  * 2. A patient's op is scoped to its facility; a transfer (a change of `facilityId`) to both the
  *    old and the new one.
  * 3. An immunization record or a notification with a patient follows the patient's current
- *    facility; a notification without one goes to its recipient's facilities.
+ *    facility; a notification without one goes to its recipient's facilities. An op that moves
+ *    a document to another patient is scoped to both patients' facilities, as a transfer is, so
+ *    that a facility can neither take over another's document nor miss that it left.
  * 4. An op whose facility cannot be found yet has an empty scope (the rules reject it).
  */
 import type { CollectionName } from './collection.ts';
@@ -53,11 +55,16 @@ export const scopeOf = (
       return unique([before, stringField(data, rule.field)]);
     }
     case 'patient': {
+      const before = current === undefined ? undefined : stringField(current.data, rule.field);
+      const previous = before === undefined ? undefined : patientFacility(lookup, before);
       const patientId = stringField(data, rule.field);
-      if (patientId !== undefined) return unique([patientFacility(lookup, patientId)]);
+      if (patientId !== undefined) return unique([previous, patientFacility(lookup, patientId)]);
       const recipient =
         rule.recipientField === undefined ? undefined : stringField(data, rule.recipientField);
-      return recipient === undefined ? [] : unique([...lookup.userFacilities(recipient)]);
+      return unique([
+        previous,
+        ...(recipient === undefined ? [] : lookup.userFacilities(recipient)),
+      ]);
     }
     default: {
       const unreachable: never = rule;
@@ -74,18 +81,22 @@ export interface DocumentRef {
 
 /**
  * The documents that the rules and the scope of `op` will look up (besides the op's own
- * document), so that a host with an async store can load them first.
+ * document), so that a host with an async store can load them first: those the document names
+ * once the op applies, then those it named before that it no longer does (the old patient of
+ * a record that moves, which its scope still includes).
  */
 export const referencesOf = (
   op: Operation,
   current: DocumentView | undefined,
 ): readonly DocumentRef[] => {
   const spec = COLLECTIONS[op.collection];
-  const data = effectiveData(op, current);
   const refs: DocumentRef[] = [];
-  for (const [field, collection] of Object.entries(spec.references)) {
-    const docId = stringField(data, field);
-    if (docId !== undefined) refs.push({ collection, docId });
+  for (const data of [effectiveData(op, current), current?.data ?? {}]) {
+    for (const [field, collection] of Object.entries(spec.references)) {
+      const docId = stringField(data, field);
+      const known = refs.some((r) => r.collection === collection && r.docId === docId);
+      if (docId !== undefined && !known) refs.push({ collection, docId });
+    }
   }
   return refs;
 };
