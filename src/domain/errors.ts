@@ -112,14 +112,26 @@ const tagOf = (decoder: t.Decoder<unknown, unknown>): string | undefined => {
   return undefined;
 };
 
+/**
+ * True for the context entry of a union or intersection member. Wrappers (`t.exact`,
+ * `strictStruct`) add no entry of their own, so the combinator may be missing from the context;
+ * a member is then known by its index key and by validating the very value its parent did (a
+ * property or an element is a different value than its object).
+ */
+const isMemberEntry = (entry: t.ContextEntry, parent: t.ContextEntry | undefined): boolean => {
+  if (parent === undefined) return false;
+  const parentTag = tagOf(parent.type);
+  if (parentTag !== undefined && TRANSPARENT.has(parentTag)) return true;
+  return /^\d+$/.test(entry.key) && entry.actual === parent.actual;
+};
+
 /** The dotted path of one io-ts error, relative to the decoded value's root. */
 export const pathOfValidationError = (error: t.ValidationError): string => {
   const keys: string[] = [];
   error.context.forEach((entry, i) => {
     const parent = i > 0 ? error.context[i - 1] : undefined;
     if (entry.key === '') return;
-    const parentTag = parent === undefined ? undefined : tagOf(parent.type);
-    if (parentTag !== undefined && TRANSPARENT.has(parentTag)) return;
+    if (isMemberEntry(entry, parent)) return;
     keys.push(entry.key);
   });
   return keys.join('.');

@@ -84,12 +84,17 @@ export const calendarDateOf = (ms: number): string => new Date(ms).toISOString()
 export const addDays = (date: string, days: number): string =>
   calendarDateOf(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000);
 
-/** An instant as an ISO 8601 string on the wire, as epoch ms in memory. */
+const ISO_TIMESTAMP_PATTERN =
+  /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An instant as an ISO 8601 string on the wire (with a zone), as epoch ms in memory. */
 export const IsoTimestamp = new t.Type<number, string, unknown>(
   'IsoTimestamp',
   (u): u is number => typeof u === 'number' && Number.isFinite(u),
   (u, c) => {
-    if (typeof u !== 'string') return t.failure(u, c, 'expected an ISO 8601 timestamp');
+    if (typeof u !== 'string' || !ISO_TIMESTAMP_PATTERN.test(u)) {
+      return t.failure(u, c, 'expected an ISO 8601 timestamp');
+    }
     const ms = Date.parse(u);
     return Number.isFinite(ms) ? t.success(ms) : t.failure(u, c, 'expected an ISO 8601 timestamp');
   },

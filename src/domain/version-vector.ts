@@ -8,17 +8,41 @@
  * 3. Two ops are concurrent exactly when neither has seen the other.
  */
 import * as t from 'io-ts';
-import { DeviceId, type Dot } from './ids.ts';
+import { DeviceId, type Dot, ROW_ID_DESCRIPTION } from './ids.ts';
 import { WholeNumber } from './scalars.ts';
 
-/** A version vector as it travels: device ids to the highest seq seen. */
-export const VersionVector = t.record(DeviceId, WholeNumber, 'VersionVector');
 export type VersionVector = Readonly<Record<string, number>>;
+
+/**
+ * A version vector as it travels: device ids to the highest seq seen. A key that is not a device
+ * id is refused at its own path (io-ts `record` would drop it silently).
+ */
+export const VersionVector = new t.Type<VersionVector, VersionVector, unknown>(
+  'VersionVector',
+  (u): u is VersionVector =>
+    t.UnknownRecord.is(u) &&
+    Object.entries(u).every(([d, s]) => DeviceId.is(d) && WholeNumber.is(s)),
+  (u, c) => {
+    if (!t.UnknownRecord.is(u)) return t.failure(u, c, 'expected an object of device ids to seqs');
+    const out: Record<string, number> = {};
+    for (const [d, s] of Object.entries(u)) {
+      if (!DeviceId.is(d)) {
+        return t.failure(d, t.appendContext(c, d, DeviceId, d), `expected ${ROW_ID_DESCRIPTION}`);
+      }
+      const seq = WholeNumber.validate(s, t.appendContext(c, d, WholeNumber, s));
+      if (seq._tag === 'Left') return seq;
+      out[d] = seq.right;
+    }
+    return t.success(out);
+  },
+  t.identity,
+);
 
 export const empty: VersionVector = {};
 
 /** The highest seq of `deviceId` that `vv` covers (0 if none). */
-export const get = (vv: VersionVector, deviceId: string): number => vv[deviceId] ?? 0;
+export const get = (vv: VersionVector, deviceId: string): number =>
+  Object.hasOwn(vv, deviceId) ? (vv[deviceId] ?? 0) : 0;
 
 /** True when `vv` covers the dot. */
 export const covers = (vv: VersionVector, dot: Dot): boolean => get(vv, dot.deviceId) >= dot.seq;
@@ -26,7 +50,7 @@ export const covers = (vv: VersionVector, dot: Dot): boolean => get(vv, dot.devi
 /** The pointwise maximum of two vectors. */
 export const merge = (a: VersionVector, b: VersionVector): VersionVector => {
   const out: Record<string, number> = { ...a };
-  for (const [d, s] of Object.entries(b)) if (s > (out[d] ?? 0)) out[d] = s;
+  for (const [d, s] of Object.entries(b)) if (s > get(out, d)) out[d] = s;
   return out;
 };
 

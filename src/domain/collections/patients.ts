@@ -44,7 +44,7 @@ const arbitraryPatient: fc.Arbitrary<Patient> = fc.record(
     dateOfBirth: calendarDate('1950-01-01', '2024-12-31'),
     facilityId: facilityIdArb(),
     motherName: fc.option(textOf(200), { nil: null }),
-    contactPhone: fc.option(fc.stringMatching(/^\+?[0-9 ]{6,20}$/), { nil: null }),
+    contactPhone: fc.option(fc.stringMatching(/^\+?[0-9][0-9 ]{5,19}$/), { nil: null }),
     address: fc.option(textOf(500), { nil: null }),
     townVillage: fc.option(textOf(200), { nil: null }),
     healthWorkerId: fc.option(userIdArb(), { nil: null }),
