@@ -290,6 +290,12 @@ const weight = (op: AuthoredOp): number => {
   return Object.hasOwn(op.ctx, op.deviceId) ? sum : sum + op.seq;
 };
 
+/** Causal order where contexts are transitive (a heuristic: correctness never depends on it). */
+const byCausalWeight = (a: AuthoredOp, b: AuthoredOp): number => {
+  const byWeight = weight(a) - weight(b);
+  return byWeight !== 0 ? byWeight : byDot(a, b);
+};
+
 /**
  * The state of a document's ops, in any order, duplicates ignored. Sequential histories fold
  * op by op; as soon as one op is concurrent with what came before, the whole set is resolved
@@ -300,10 +306,7 @@ export const fold = (
   docId: string,
   ops: readonly AuthoredOp[],
 ): DocumentState => {
-  const unique = uniqueByDot(ops).sort((a, b) => {
-    const byWeight = weight(a) - weight(b);
-    return byWeight !== 0 ? byWeight : byDot(a, b);
-  });
+  const unique = uniqueByDot(ops).sort(byCausalWeight);
   let state = emptyState(collection, docId);
   for (const op of unique) {
     const result = apply(state, op);
@@ -329,7 +332,14 @@ export const applyOrFold = (
     case 'duplicate':
       return state;
     case 'refold':
-      return fold(state.collection, state.docId, [...allOps(), op]);
+      // The op is concurrent with folded ones: op-by-op folding would stop at it anyway.
+      return resolveSet(
+        state.collection,
+        state.docId,
+        uniqueByDot([...allOps(), op])
+          .sort(byCausalWeight)
+          .map(candidateOf),
+      );
     default: {
       const unreachable: never = result;
       return unreachable;
