@@ -20,7 +20,7 @@
 import type * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName, DocumentData } from '../domain/collection.ts';
 import type { OpError, SyncError } from '../domain/errors.ts';
-import type { LoggedOp } from '../domain/operation.ts';
+import type { LoggedOp, OpKind } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { OpFlag } from '../domain/rules.ts';
 import type { ConflictRecord, ConflictStatus } from '../projections/conflict-record.ts';
@@ -55,6 +55,18 @@ export interface AppendRequest {
   readonly now?: number;
 }
 
+/**
+ * An op the server appends itself (`OperationLog.appendAsServer`), before the log gives it its
+ * device, seq, clock, context and schema. `data` is decoded by the collection's codec like a
+ * device's.
+ */
+export interface ServerOpDraft {
+  readonly collection: CollectionName;
+  readonly docId: string;
+  readonly kind: OpKind;
+  readonly data?: unknown;
+}
+
 /** A page of a pull (PROTOCOL.md, GET /v1/pull). */
 export interface PullPage {
   readonly ops: readonly LoggedOp[];
@@ -83,7 +95,11 @@ export interface SnapshotPage {
 
 /** A document as of a cursor, and each of its ops with its outcome (PROTOCOL.md, history). */
 export interface DocumentHistory {
-  readonly doc: { readonly data: DocumentData; readonly deleted: boolean; readonly disputed: readonly string[] };
+  readonly doc: {
+    readonly data: DocumentData;
+    readonly deleted: boolean;
+    readonly disputed: readonly string[];
+  };
   readonly timeline: readonly { readonly op: LoggedOp; readonly outcome: OpOutcome }[];
 }
 
@@ -167,17 +183,28 @@ export interface OperationLog {
 
   /**
    * Appends server-class ops as the server itself (device `deviceId`, which starts with
-   * `server.`), assigning the device's next seqs in the transaction: reference data, edits
-   * captured from Appwrite. Each op is checked like any other and rejected ones are quarantined.
+   * `server.`; any other is `bad_request`): reference data, edits captured from Appwrite. The
+   * log completes each draft in the transaction: the device's next seq, `hlc` from its clock,
+   * the current op schema, and as `ctx` the document's whole version vector (the server edits
+   * the document as it stands). Each op is then checked like any other (codec, business rules;
+   * the server's devices need no write permission) and rejected ones are quarantined.
    */
   appendAsServer(
     deviceId: string,
     author: { readonly userId: string; readonly role: 'system' | 'admin' | 'supervisor' },
-    ops: readonly ((seq: number, ctx: Readonly<Record<string, number>>) => unknown)[],
+    ops: readonly ServerOpDraft[],
   ): Promise<E.Either<SyncError, AppendResult>>;
 
-  /** Ops visible to the principal after `after` (absent: from the start), at most `limit`. */
-  readAfter(principal: Principal, after: string | undefined, limit: number): Promise<E.Either<SyncError, PullPage>>;
+  /**
+   * Ops visible to the principal after `after` (absent: from the start), at most `limit`
+   * (1..5000, else `bad_request`), up to the head read at the start. Page with `next`, never
+   * with an op's own cursor. Errors: `bad_cursor`, `reset_required`.
+   */
+  readAfter(
+    principal: Principal,
+    after: string | undefined,
+    limit: number,
+  ): Promise<E.Either<SyncError, PullPage>>;
 
   /** Binds an unknown device to the principal, or refuses another user's device (`forbidden`). */
   bindDevice(principal: Principal, deviceId: string): Promise<E.Either<SyncError, void>>;
@@ -185,13 +212,29 @@ export interface OperationLog {
   /** Records the `next` cursor a pull handed to a device. */
   recordPull(deviceId: string, next: string, now?: number): Promise<void>;
 
-  /** Snapshot pages consistent with one cursor, of the documents visible to the principal. */
-  snapshot(principal: Principal, page: string | undefined, pageSize?: number): Promise<E.Either<SyncError, SnapshotPage>>;
+  /**
+   * Snapshot pages consistent with one cursor, of the documents visible to the principal:
+   * `pageSize` 1..5000 (default 5000); `page` is a previous page's `nextPage` (forged:
+   * `bad_cursor`; of another epoch: `reset_required`).
+   */
+  snapshot(
+    principal: Principal,
+    page: string | undefined,
+    pageSize?: number,
+  ): Promise<E.Either<SyncError, SnapshotPage>>;
 
   /** Every op of one document visible to the principal, in cursor order (`not_found` otherwise). */
-  documentOps(principal: Principal, collection: CollectionName, docId: string): Promise<E.Either<SyncError, readonly LoggedOp[]>>;
+  documentOps(
+    principal: Principal,
+    collection: CollectionName,
+    docId: string,
+  ): Promise<E.Either<SyncError, readonly LoggedOp[]>>;
 
-  /** A document's history as of a cursor (that op included; default: now). */
+  /**
+   * A document's history as of a cursor (that op included; default: now), for auditors, admins
+   * and supervisors of the document's facility (`forbidden` otherwise; `not_found` for an
+   * unknown document).
+   */
   history(
     principal: Principal,
     collection: CollectionName,
@@ -199,23 +242,50 @@ export interface OperationLog {
     asOf: string | undefined,
   ): Promise<E.Either<SyncError, DocumentHistory>>;
 
+  /**
+   * Live conflict records by status, ordered by id, in pages of `query.limit` (1..1000, default
+   * 100): all of them for auditors and admins, their facilities' for supervisors, `forbidden`
+   * for health workers.
+   */
   conflicts(principal: Principal, query: ConflictQuery): Promise<E.Either<SyncError, ConflictPage>>;
 
-  deviceStatus(principal: Principal, deviceId: string, now?: number): Promise<E.Either<SyncError, DeviceStatus>>;
+  /**
+   * One device's status (PROTOCOL.md, GET /v1/status?deviceId): for its owner, supervisors of
+   * its owner's facilities, admins and auditors. Unknown device: `not_found` for admins and
+   * auditors, `forbidden` for everyone else.
+   */
+  deviceStatus(
+    principal: Principal,
+    deviceId: string,
+    now?: number,
+  ): Promise<E.Either<SyncError, DeviceStatus>>;
 
+  /**
+   * Every user device the principal may see (supervisors: their facilities'; admins and
+   * auditors: all), and the stale ones (no push or pull in the 24 h before `now`).
+   */
   statusOverview(principal: Principal, now?: number): Promise<E.Either<SyncError, StatusOverview>>;
 
   /** Rejected ops of a device (or all), newest last. */
   quarantine(deviceId?: string): Promise<readonly QuarantinedOp[]>;
 
   /** The flags of logged ops (possible_duplicate, upcast, skewed), by `deviceId:seq`. */
-  flagsOf(dots: readonly { readonly deviceId: string; readonly seq: number }[]): Promise<ReadonlyMap<string, readonly OpFlag[]>>;
+  flagsOf(
+    dots: readonly { readonly deviceId: string; readonly seq: number }[],
+  ): Promise<ReadonlyMap<string, readonly OpFlag[]>>;
 
   /** Checks the hash chains and re-derives every projection from the log. */
   verify(progress?: Progress): Promise<VerifyReport>;
 
-  /** Rebuilds every projection and conflict record from the log (as of a cursor, if given). */
-  replay(asOf?: string, progress?: Progress): Promise<{ readonly documents: number; readonly ops: number }>;
+  /**
+   * Rebuilds every projection and conflict record from the log (as of a cursor, if given: the
+   * projections then stand as of it until the next full replay). A cursor the log cannot read
+   * is a thrown error: this is an operator's tool, not a request.
+   */
+  replay(
+    asOf?: string,
+    progress?: Progress,
+  ): Promise<{ readonly documents: number; readonly ops: number }>;
 
   /** Calls `listener` with the new head after every commit (this instance's and, where the
    * backend can, other instances'). Returns the unsubscribe function. */

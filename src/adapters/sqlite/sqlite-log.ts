@@ -1,0 +1,58 @@
+/**
+ * The operation log on SQLite (better-sqlite3): the embedded default, one process, no other
+ * service (DESIGN.md section 7, "Embedded").
+ *
+ * Durability: the database runs in WAL mode with `synchronous = FULL`. In WAL mode, FULL syncs
+ * the WAL file at every commit, so a push that was answered survives a crash of the process and
+ * a loss of power. (NORMAL would sync only at checkpoints: still consistent, but the last
+ * acknowledged pushes could be lost on power failure, which DESIGN.md section 5, "Recovery",
+ * does not allow.)
+ */
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { LogOptions } from '../../log/log-options.ts';
+import type { LogTables } from '../../log/log-tables.ts';
+import { openSqlOperationLog, type SqlOperationLog } from '../../log/sql-operation-log.ts';
+import { sqliteLogDialect } from './sqlite-log-dialect.ts';
+
+/** How long a write waits for another process's write lock before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** The part of better-sqlite3's database that configuring durability uses. */
+export interface SqlitePragmas {
+  pragma(source: string, options?: { readonly simple?: boolean }): unknown;
+}
+
+/** Where the log lives: a file path, or `:memory:` (tests). */
+export interface SqliteLogConfig extends LogOptions {
+  readonly path: string;
+}
+
+/** WAL with a synced commit (see the module), and a busy timeout for other processes. */
+export const configureDurability = (database: SqlitePragmas, path: string): void => {
+  if (path !== ':memory:') database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+};
+
+/**
+ * Opens (creating and migrating it if needed) the log in a SQLite file.
+ *
+ * @example
+ * const log = await openSqliteLog({ path: 'data/immune-sync.db' });
+ * const tests = await openSqliteLog({ path: ':memory:', clock: () => fixedNow });
+ */
+export const openSqliteLog = async ({
+  path,
+  ...options
+}: SqliteLogConfig): Promise<SqlOperationLog> => {
+  const database = new Database(path);
+  try {
+    configureDurability(database, path);
+    const db = new Kysely<LogTables>({ dialect: new SqliteDialect({ database }) });
+    return await openSqlOperationLog({ db, dialect: sqliteLogDialect(), options });
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+};

@@ -1,0 +1,222 @@
+/**
+ * Appending batches (DESIGN.md section 4; PROTOCOL.md, POST /v1/push): a device's batch, and
+ * the server's own ops.
+ *
+ * Invariants:
+ * 1. A batch is one transaction: every answer it gives is durable, or none is.
+ * 2. Per op, in order: a seq the device already used gets its first answer again (`duplicate`
+ *    with the op's cursor, or the same `rejected`); a seq beyond the next expected one is a
+ *    `gap`, for it and every later op; the next seq is processed (`AppendSession.process`).
+ * 3. A request-level refusal (another user's device, a reserved one) processes nothing.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Kysely } from 'kysely';
+import { CollectionNameCodec } from '../domain/collections.ts';
+import type { SyncError } from '../domain/errors.ts';
+import { syncError } from '../domain/errors.ts';
+import { isReservedDevice } from '../domain/ids.ts';
+import { CURRENT_OP_SCHEMA } from '../domain/operation.ts';
+import type { Author } from '../domain/principal.ts';
+import { normalize } from '../domain/version-vector.ts';
+import { type AppendEnvironment, AppendSession } from './append-session.ts';
+import { encodeCursor, positionOf } from './cursor.ts';
+import {
+  claimDevice,
+  claimServerDevice,
+  type DeviceProgress,
+  saveProgress,
+} from './device-registry.ts';
+import type { LogTables } from './log-tables.ts';
+import type { AppendRequest, AppendResult, OpResult, ServerOpDraft } from './operation-log.ts';
+import { readJsonText, StoredOpError } from './stored-json.ts';
+
+/** An append's answer, and the head to announce locally if it appended anything. */
+export interface AppendOutcome {
+  readonly result: AppendResult;
+  readonly appendedHead: number | undefined;
+}
+
+/** The first answers of ops whose seqs the device has already used. */
+const priorAnswers = async (
+  db: Kysely<LogTables>,
+  env: AppendEnvironment,
+  deviceId: string,
+  seqs: readonly number[],
+): Promise<ReadonlyMap<number, OpResult>> => {
+  const answers = new Map<number, OpResult>();
+  if (seqs.length === 0) return answers;
+  const accepted = await db
+    .selectFrom('ops')
+    .select(['seq', 'position'])
+    .where('device_id', '=', deviceId)
+    .where('seq', 'in', seqs)
+    .execute();
+  for (const row of accepted) {
+    answers.set(row.seq, {
+      seq: row.seq,
+      status: 'duplicate',
+      cursor: encodeCursor(env.identity, positionOf(row.position)),
+    });
+  }
+  const rejected = await db
+    .selectFrom('quarantine')
+    .select(['seq', 'error'])
+    .where('device_id', '=', deviceId)
+    .where('seq', 'in', seqs)
+    .execute();
+  for (const row of rejected) {
+    answers.set(row.seq, {
+      seq: row.seq,
+      status: 'rejected',
+      error: readJsonText(StoredOpError, row.error, `quarantined ${deviceId}:${row.seq}`),
+    });
+  }
+  return answers;
+};
+
+/** Appends a device's batch (see the module's invariants). */
+export const appendBatch = (
+  db: Kysely<LogTables>,
+  env: AppendEnvironment,
+  request: AppendRequest,
+  now: number,
+): Promise<E.Either<SyncError, AppendOutcome>> =>
+  db.transaction().execute(async (trx) => {
+    const session = await AppendSession.begin(trx, env, now);
+    const claimed = await claimDevice(trx, request.principal, request.deviceId, now);
+    if (E.isLeft(claimed)) return claimed;
+    const device: DeviceProgress = {
+      ackedSeq: claimed.right.acked_seq,
+      chainHash: claimed.right.chain_hash,
+    };
+    const known = request.ops.map((o) => o.seq).filter((seq) => seq <= device.ackedSeq);
+    const prior = await priorAnswers(trx, env, request.deviceId, known);
+    const author: Author = { userId: request.principal.userId, role: request.principal.role };
+    const results: OpResult[] = [];
+    await session.prefetch(request.ops.filter((o) => o.seq > device.ackedSeq).map((o) => o.raw));
+
+    for (const [index, incoming] of request.ops.entries()) {
+      if (incoming.seq <= device.ackedSeq) {
+        const answer = prior.get(incoming.seq);
+        if (answer === undefined) {
+          throw new Error(
+            `bug: ${request.deviceId}:${incoming.seq} was acknowledged but has no answer`,
+          );
+        }
+        results.push(answer);
+        continue;
+      }
+      if (incoming.seq > device.ackedSeq + 1) {
+        const expected = device.ackedSeq + 1;
+        for (const rest of request.ops.slice(index)) {
+          results.push({ seq: rest.seq, status: 'gap', expected });
+        }
+        break;
+      }
+      const processed = await session.process(
+        index,
+        incoming.raw,
+        { deviceId: request.deviceId, seq: incoming.seq },
+        device,
+        author,
+        { kind: 'push', principal: request.principal },
+      );
+      results.push(
+        processed.kind === 'accepted'
+          ? {
+              seq: incoming.seq,
+              status: 'accepted',
+              cursor: processed.op.cursor,
+            }
+          : { seq: incoming.seq, status: 'rejected', error: processed.error },
+      );
+    }
+
+    await session.finish(request.ops.length);
+    await saveProgress(trx, request.deviceId, device, now);
+    return E.right({
+      result: {
+        results,
+        ackedSeq: device.ackedSeq,
+        head: encodeCursor(env.identity, positionOf(session.head)),
+      },
+      appendedHead: session.appended ? session.head : undefined,
+    });
+  });
+
+/** The raw op of a server draft: the device's next seq, and a ctx of the document's whole vector. */
+const rawOfDraft = (
+  session: AppendSession,
+  deviceId: string,
+  seq: number,
+  index: number,
+  draft: ServerOpDraft,
+  now: number,
+): Record<string, unknown> => {
+  const collection = CollectionNameCodec.decode(draft.collection);
+  const ctx = E.isRight(collection)
+    ? normalize(session.cache.get(collection.right, draft.docId).view?.vv ?? {})
+    : {};
+  const raw: Record<string, unknown> = {
+    deviceId,
+    seq,
+    hlc: { ms: now, n: index },
+    collection: draft.collection,
+    docId: draft.docId,
+    kind: draft.kind,
+    ctx,
+    schema: CURRENT_OP_SCHEMA,
+  };
+  if (draft.data !== undefined) raw.data = draft.data;
+  return raw;
+};
+
+/** Appends ops as the server itself: each op is its device's next seq (see `OperationLog`). */
+export const appendServerOps = async (
+  db: Kysely<LogTables>,
+  env: AppendEnvironment,
+  deviceId: string,
+  author: Author,
+  drafts: readonly ServerOpDraft[],
+  now: number,
+): Promise<E.Either<SyncError, AppendOutcome>> => {
+  if (!isReservedDevice(deviceId)) {
+    return E.left(syncError('bad_request', `server ops need a server device, not ${deviceId}`));
+  }
+  return db.transaction().execute(async (trx) => {
+    const session = await AppendSession.begin(trx, env, now);
+    const row = await claimServerDevice(trx, deviceId, now);
+    const device: DeviceProgress = { ackedSeq: row.acked_seq, chainHash: row.chain_hash };
+    const results: OpResult[] = [];
+    for (const [index, draft] of drafts.entries()) {
+      const seq = device.ackedSeq + 1;
+      const collection = CollectionNameCodec.decode(draft.collection);
+      if (E.isRight(collection)) {
+        await session.cache.load([{ collection: collection.right, docId: draft.docId }]);
+      }
+      const raw = rawOfDraft(session, deviceId, seq, index, draft, now);
+      const processed = await session.process(index, raw, { deviceId, seq }, device, author, {
+        kind: 'server',
+      });
+      results.push(
+        processed.kind === 'accepted'
+          ? {
+              seq,
+              status: 'accepted',
+              cursor: processed.op.cursor,
+            }
+          : { seq, status: 'rejected', error: processed.error },
+      );
+    }
+    await session.finish(drafts.length);
+    await saveProgress(trx, deviceId, device, now);
+    return E.right({
+      result: {
+        results,
+        ackedSeq: device.ackedSeq,
+        head: encodeCursor(env.identity, positionOf(session.head)),
+      },
+      appendedHead: session.appended ? session.head : undefined,
+    });
+  });
+};

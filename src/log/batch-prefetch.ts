@@ -1,0 +1,51 @@
+/**
+ * What an append loads before it checks ops: the rules and the scope look documents up
+ * synchronously (`DocumentLookup`), so every document they may ask for is loaded into the batch's
+ * `DocumentCache` first, for a whole batch in a few queries, then per op for whatever the batch
+ * itself changed (a record moved to another patient, say).
+ */
+import { type DocumentView, effectiveData, stringField } from '../domain/document-view.ts';
+import type { Operation } from '../domain/operation.ts';
+import { type DocumentRef, referencesOf } from '../domain/scope.ts';
+import type { DocumentCache } from './document-cache.ts';
+import { referencesOfData } from './document-scope.ts';
+
+/** The documents the rules and the scope of `op` look up: by its fields and its document's. */
+const lookedUpBy = (op: Operation, current: DocumentView | undefined): readonly DocumentRef[] => {
+  const refs = [...referencesOf(op, current)];
+  if (current !== undefined) refs.push(...referencesOfData(current.collection, current.data));
+  return refs;
+};
+
+/** The patient of an immunization record op, whose other records the duplicate check reads. */
+const patientOfRecord = (op: Operation, current: DocumentView | undefined): string | undefined =>
+  op.collection === 'immunization_records'
+    ? stringField(effectiveData(op, current), 'patientId')
+    : undefined;
+
+/** Loads what the ops of a batch will look up: their documents, references and patients' records. */
+export const prefetchBatch = async (
+  cache: DocumentCache,
+  ops: readonly Operation[],
+): Promise<void> => {
+  await cache.load(ops.map((op) => ({ collection: op.collection, docId: op.docId })));
+  const refs: DocumentRef[] = [];
+  const patients: string[] = [];
+  for (const op of ops) {
+    const current = cache.get(op.collection, op.docId).view;
+    refs.push(...lookedUpBy(op, current));
+    const patientId = patientOfRecord(op, current);
+    if (patientId !== undefined) patients.push(patientId);
+  }
+  await cache.load(refs);
+  await cache.loadRecordsOfPatients(patients);
+};
+
+/** Loads what one op will look up, as its document stands now (usually from the cache). */
+export const prefetchOp = async (cache: DocumentCache, op: Operation): Promise<void> => {
+  await cache.load([{ collection: op.collection, docId: op.docId }]);
+  const current = cache.get(op.collection, op.docId).view;
+  await cache.load(lookedUpBy(op, current));
+  const patientId = patientOfRecord(op, current);
+  if (patientId !== undefined) await cache.loadRecordsOfPatients([patientId]);
+};

@@ -1,0 +1,245 @@
+/**
+ * The documents one append transaction works on, loaded from the projection once and then kept
+ * in memory as the batch changes them. The business rules and the scope take synchronous
+ * look-ups (`DocumentLookup`), so the append loads what `referencesOf` names first and the
+ * look-ups answer from here, earlier ops of the same batch included.
+ *
+ * Invariants:
+ * 1. A look-up of a document that was never loaded is a bug (a missing prefetch), never a
+ *    silent "does not exist": it throws.
+ * 2. An entry is the document as the batch has made it; `dirty` entries are written back by
+ *    `PendingWrites.flush`, in the same transaction.
+ * 3. `storedConflicts` and `storedFacilities` are what the store holds, so a flush writes only
+ *    what changed.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Kysely } from 'kysely';
+import type { CollectionName } from '../domain/collection.ts';
+import { CollectionNameCodec } from '../domain/collections.ts';
+import type { DocumentLookup, DocumentView } from '../domain/document-view.ts';
+import { numberField, stringField } from '../domain/document-view.ts';
+import type { DocumentRef } from '../domain/scope.ts';
+import type { ConflictRecord } from '../projections/conflict-record.ts';
+import { conflictsOf } from '../projections/conflicts.ts';
+import { type DocumentState, emptyState } from '../projections/document-state.ts';
+import { viewOf } from '../projections/materialize.ts';
+import { decodeState } from '../projections/state-codec.ts';
+import { documentKey } from './document-scope.ts';
+import type { LogTables } from './log-tables.ts';
+import { CorruptRowError, FacilityIds, readJsonText } from './stored-json.ts';
+
+/** One document as the batch sees it. */
+export interface CachedDocument {
+  readonly collection: CollectionName;
+  readonly docId: string;
+  readonly state: DocumentState;
+  /** `viewOf(state)`: what rules, scope and permissions take as `current`. */
+  readonly view: DocumentView | undefined;
+  /** The document's own facilities (see `document-scope.ts`). */
+  readonly facilities: readonly string[];
+  /** The own facilities the store holds (undefined: no row yet). */
+  readonly storedFacilities: readonly string[] | undefined;
+  /** The live conflict records the store holds. */
+  readonly storedConflicts: readonly ConflictRecord[];
+  readonly createdPosition: number;
+  readonly lastPosition: number;
+  /** The scope of its latest op. */
+  readonly lastScope: readonly string[];
+}
+
+/** A document that has no op yet. */
+export const newDocument = (collection: CollectionName, docId: string): CachedDocument => {
+  const state = emptyState(collection, docId);
+  return {
+    collection,
+    docId,
+    state,
+    view: undefined,
+    facilities: [],
+    storedFacilities: undefined,
+    storedConflicts: [],
+    createdPosition: 0,
+    lastPosition: 0,
+    lastScope: [],
+  };
+};
+
+type DocumentRow = {
+  readonly collection: string;
+  readonly doc_id: string;
+  readonly state: string;
+  readonly facilities: string;
+  readonly created_position: number;
+  readonly last_position: number;
+};
+
+/** Turns a stored row into a cache entry; throws `CorruptRowError` for a row that does not decode. */
+export const cachedDocumentOf = (row: DocumentRow): CachedDocument => {
+  const what = `document ${row.collection}/${row.doc_id}`;
+  const collection = CollectionNameCodec.decode(row.collection);
+  if (E.isLeft(collection)) throw new CorruptRowError(what, 'unknown collection');
+  const state = decodeState(row.state);
+  if (E.isLeft(state)) throw new CorruptRowError(what, state.left.message);
+  const facilities = readJsonText(FacilityIds, row.facilities, `facilities of ${what}`);
+  return {
+    collection: collection.right,
+    docId: row.doc_id,
+    state: state.right,
+    view: viewOf(state.right),
+    facilities,
+    storedFacilities: facilities,
+    storedConflicts: conflictsOf(state.right),
+    createdPosition: row.created_position,
+    lastPosition: row.last_position,
+    lastScope: facilities,
+  };
+};
+
+const CHUNK = 400;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+/** The documents of one append transaction. */
+export class DocumentCache {
+  readonly #db: Kysely<LogTables>;
+  /** `null`: loaded, and the store has no such document. */
+  readonly #docs = new Map<string, CachedDocument | null>();
+  readonly #dirty = new Set<string>();
+  readonly #patientsWithRecords = new Set<string>();
+
+  constructor(db: Kysely<LogTables>) {
+    this.#db = db;
+  }
+
+  /** Loads the documents not loaded yet (one query per collection and chunk). */
+  async load(refs: readonly DocumentRef[]): Promise<void> {
+    const missing = new Map<CollectionName, Set<string>>();
+    for (const ref of refs) {
+      if (this.#docs.has(documentKey(ref.collection, ref.docId))) continue;
+      const ids = missing.get(ref.collection) ?? new Set<string>();
+      ids.add(ref.docId);
+      missing.set(ref.collection, ids);
+    }
+    for (const [collection, ids] of missing) {
+      for (const part of chunks([...ids], CHUNK)) {
+        const rows = await this.#db
+          .selectFrom('documents')
+          .select([
+            'collection',
+            'doc_id',
+            'state',
+            'facilities',
+            'created_position',
+            'last_position',
+          ])
+          .where('collection', '=', collection)
+          .where('doc_id', 'in', part)
+          .execute();
+        for (const row of rows)
+          this.#docs.set(documentKey(row.collection, row.doc_id), cachedDocumentOf(row));
+        for (const docId of part) {
+          const key = documentKey(collection, docId);
+          if (!this.#docs.has(key)) this.#docs.set(key, null);
+        }
+      }
+    }
+  }
+
+  /** Loads every immunization record of these patients (for the duplicate-dose flag). */
+  async loadRecordsOfPatients(patientIds: readonly string[]): Promise<void> {
+    const missing = [...new Set(patientIds)].filter((id) => !this.#patientsWithRecords.has(id));
+    for (const part of chunks(missing, CHUNK)) {
+      const rows = await this.#db
+        .selectFrom('documents')
+        .select([
+          'collection',
+          'doc_id',
+          'state',
+          'facilities',
+          'created_position',
+          'last_position',
+        ])
+        .where('patient_id', 'in', part)
+        .where('collection', '=', 'immunization_records')
+        .execute();
+      for (const row of rows) {
+        const key = documentKey(row.collection, row.doc_id);
+        if (!this.#docs.has(key)) this.#docs.set(key, cachedDocumentOf(row));
+      }
+      for (const id of part) this.#patientsWithRecords.add(id);
+    }
+  }
+
+  /** The document (a new, empty one if the store has none); throws if it was never loaded. */
+  get(collection: CollectionName, docId: string): CachedDocument {
+    const entry = this.#docs.get(documentKey(collection, docId));
+    if (entry === undefined) {
+      throw new Error(`bug: ${collection}/${docId} was looked up without being loaded first`);
+    }
+    return entry ?? newDocument(collection, docId);
+  }
+
+  /** Replaces a document by its new version, to be written at the next flush. */
+  put(doc: CachedDocument): void {
+    const key = documentKey(doc.collection, doc.docId);
+    this.#docs.set(key, doc);
+    this.#dirty.add(key);
+  }
+
+  /** The documents changed since the last flush. */
+  dirty(): readonly CachedDocument[] {
+    const out: CachedDocument[] = [];
+    for (const key of this.#dirty) {
+      const doc = this.#docs.get(key);
+      if (doc !== undefined && doc !== null) out.push(doc);
+    }
+    return out;
+  }
+
+  /** Records that the store now holds these documents as they are. */
+  markStored(
+    docs: readonly CachedDocument[],
+    stored: (doc: CachedDocument) => CachedDocument,
+  ): void {
+    for (const doc of docs) {
+      const key = documentKey(doc.collection, doc.docId);
+      this.#docs.set(key, stored(doc));
+      this.#dirty.delete(key);
+    }
+  }
+
+  /** Synchronous look-ups for the rules and the scope, over the loaded documents. */
+  lookup(userFacilities: (userId: string) => readonly string[]): DocumentLookup {
+    return {
+      document: (collection, docId) => this.get(collection, docId).view,
+      userFacilities,
+    };
+  }
+
+  /**
+   * True when another, not deleted immunization record of the patient has the same vaccine and
+   * dose (the records of the patient must have been loaded).
+   */
+  duplicateDose(patientId: string, vaccineId: string, doseNumber: number, docId: string): boolean {
+    if (!this.#patientsWithRecords.has(patientId)) {
+      throw new Error(`bug: the records of patient ${patientId} were not loaded`);
+    }
+    for (const entry of this.#docs.values()) {
+      const view = entry?.view;
+      if (view === undefined || view.collection !== 'immunization_records') continue;
+      if (view.docId === docId || view.deleted) continue;
+      if (
+        stringField(view.data, 'patientId') === patientId &&
+        stringField(view.data, 'vaccineId') === vaccineId &&
+        numberField(view.data, 'doseNumber') === doseNumber
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

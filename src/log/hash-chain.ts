@@ -1,0 +1,31 @@
+/**
+ * The per-device hash chain (DESIGN.md section 4, "Integrity"): each accepted op of a device
+ * stores `sha256(previous hash + "\n" + canonical JSON of the logged op)`, the first one chaining
+ * from the empty string. Changing, removing or reordering a logged op breaks every later link,
+ * which `verify` reports.
+ *
+ * The hashed record is what the append fixed for good: the op as decoded, its author, its
+ * receive time and its scope (not its cursor, whose text depends on the epoch's secret).
+ */
+import { createHash } from 'node:crypto';
+import { encodeOperation, type LoggedOp } from '../domain/operation.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+/** The hash a device's chain starts from. */
+export const GENESIS_HASH = '';
+
+/** The record the chain hashes for one op. */
+export const chainedRecordOf = (op: LoggedOp): Record<string, unknown> => ({
+  ...encodeOperation(op),
+  author: { userId: op.author.userId, role: op.author.role },
+  receivedAt: new Date(op.receivedAt).toISOString(),
+  scope: op.scope,
+});
+
+/** The link that follows `previous` for `op` (hex). */
+export const chainHash = (previous: string, op: LoggedOp): string =>
+  createHash('sha256')
+    .update(previous)
+    .update('\n')
+    .update(canonicalJson(chainedRecordOf(op)))
+    .digest('hex');

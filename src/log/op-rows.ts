@@ -1,0 +1,83 @@
+/**
+ * Logged ops to `ops` rows and back. The row keeps the op as decoded (current schema, unknown
+ * fields dropped) in `body`, and beside it what the append stamped: author, receive time,
+ * scope, flags and the chain hash. Reading a row decodes `body` with the same decoder a push
+ * goes through, so a stored op is never trusted by a cast.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Selectable } from 'kysely';
+import { reportValidation } from '../domain/errors.ts';
+import { decodeOperation, encodeOperation, type LoggedOp } from '../domain/operation.ts';
+import { Author } from '../domain/principal.ts';
+import type { OpFlag } from '../domain/rules.ts';
+import { encodeCursor, positionOf } from './cursor.ts';
+import type { LogIdentity } from './log-identity.ts';
+import type { OpsTable } from './log-tables.ts';
+import { CorruptRowError, FacilityIds, OpFlags, parseJson, readJsonText } from './stored-json.ts';
+
+export type OpRow = Selectable<OpsTable>;
+
+/** The row of an op about to be appended at `position`. */
+export const opRowOf = (
+  op: LoggedOp,
+  position: number,
+  flags: readonly OpFlag[],
+  hash: string,
+): OpRow => ({
+  position,
+  device_id: op.deviceId,
+  seq: op.seq,
+  collection: op.collection,
+  doc_id: op.docId,
+  body: JSON.stringify(encodeOperation(op)),
+  author_user_id: op.author.userId,
+  author_role: op.author.role,
+  received_at: op.receivedAt,
+  scope: JSON.stringify(op.scope),
+  flags: JSON.stringify(flags),
+  hash,
+});
+
+/** The logged op of a row, or why the row does not hold one. */
+export const decodeOpRow = (identity: LogIdentity, row: OpRow): E.Either<string, LoggedOp> => {
+  const raw = parseJson(row.body);
+  if (E.isLeft(raw)) return raw;
+  const decoded = decodeOperation(raw.right);
+  if (E.isLeft(decoded)) return E.left(`body: ${decoded.left.message}`);
+  const op = decoded.right.op;
+  const author = Author.decode({ userId: row.author_user_id, role: row.author_role });
+  if (E.isLeft(author))
+    return E.left(`author: ${reportValidation('invalid', author.left).message}`);
+  const scope = parseJson(row.scope);
+  if (E.isLeft(scope)) return E.left(`scope: ${scope.left}`);
+  const scopeIds = FacilityIds.decode(scope.right);
+  if (E.isLeft(scopeIds)) return E.left('scope: expected a list of facility ids');
+  if (
+    op.deviceId !== row.device_id ||
+    op.seq !== row.seq ||
+    op.collection !== row.collection ||
+    op.docId !== row.doc_id
+  ) {
+    return E.left('the indexed columns disagree with the body');
+  }
+  return E.right({
+    ...op,
+    author: author.right,
+    receivedAt: row.received_at,
+    cursor: encodeCursor(identity, positionOf(row.position)),
+    scope: scopeIds.right,
+  });
+};
+
+/** The logged op of a row the log wrote; throws `CorruptRowError` when it does not decode. */
+export const readOpRow = (identity: LogIdentity, row: OpRow): LoggedOp => {
+  const decoded = decodeOpRow(identity, row);
+  if (E.isLeft(decoded)) {
+    throw new CorruptRowError(`op ${row.device_id}:${row.seq} at ${row.position}`, decoded.left);
+  }
+  return decoded.right;
+};
+
+/** The flags of a row. */
+export const flagsOfRow = (row: Pick<OpRow, 'flags' | 'device_id' | 'seq'>): readonly OpFlag[] =>
+  readJsonText(OpFlags, row.flags, `flags of ${row.device_id}:${row.seq}`);

@@ -1,0 +1,193 @@
+/**
+ * Integrity and audit (DESIGN.md section 4, "Integrity"; PROTOCOL.md, POST /v1/verify and the
+ * history flags): hash chains, re-derived projections, replay, and the flags of logged ops.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SchemaRegistry } from '../../../src/domain/operation.ts';
+import { rightOf } from '../../domain/expect-either.ts';
+import {
+  admin,
+  auditor,
+  FA,
+  patientData,
+  recordData,
+  seedReferenceData,
+  TestDevice,
+  workerA,
+} from '../log-fixtures.ts';
+import { type LogFactory, withLog } from './log-fixture.ts';
+
+/** A registry that knows schema 0, whose ops are the same as schema 1's. */
+const WITH_SCHEMA_ZERO: SchemaRegistry = {
+  current: 1,
+  upcasters: new Map([[0, (raw) => ({ ...raw })]]),
+};
+
+export const auditContract = (factory: LogFactory): void => {
+  describe('integrity and audit', () => {
+    it('verify passes on an untouched log and finds an op row changed behind its back', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await tablet.write('patients', 'p1', 'update', { motherName: 'Halima' });
+        await tablet.write('patients', 'p1', 'update', { sex: 'Q' });
+        const clean = await log.verify();
+        expect(clean).toEqual({
+          ok: true,
+          checked: { ops: 5, documents: 4, devices: 2 },
+          problems: [],
+        });
+
+        const row = await log.db
+          .selectFrom('ops')
+          .select(['position', 'body'])
+          .where('device_id', '=', 'tablet-a1')
+          .where('seq', '=', 2)
+          .executeTakeFirstOrThrow();
+        await log.db
+          .updateTable('ops')
+          .set({ body: row.body.replace('Halima', 'Hauwa') })
+          .where('position', '=', row.position)
+          .execute();
+        const report = await log.verify();
+        expect(report.ok).toBe(false);
+        expect(report.problems).toContainEqual(
+          expect.objectContaining({ kind: 'chain', collection: 'patients', docId: 'p1' }),
+        );
+      }));
+
+    it('verify finds a projection row changed behind its back, and replay rebuilds it from the log', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await tablet.write('patients', 'p2', 'create', patientData(FA, 'Bello Musa'));
+        await log.db
+          .updateTable('documents')
+          .set({ data: JSON.stringify({ ...patientData(FA), fullName: 'Someone Else' }) })
+          .where('collection', '=', 'patients')
+          .where('doc_id', '=', 'p2')
+          .execute();
+        const report = await log.verify();
+        expect(report.ok).toBe(false);
+        expect(report.problems).toEqual([
+          expect.objectContaining({ kind: 'projection', collection: 'patients', docId: 'p2' }),
+        ]);
+
+        expect(await log.replay()).toEqual({ documents: 5, ops: 5 });
+        expect((await log.verify()).ok).toBe(true);
+        const [doc] = rightOf(await log.snapshot(admin, undefined)).docs.filter(
+          (d) => d.docId === 'p2',
+        );
+        expect(doc?.data).toMatchObject({ fullName: 'Bello Musa' });
+      }));
+
+    it('replay as of a cursor leaves the projection as of it, and a full replay brings it back', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        const created = await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await tablet.write('patients', 'p1', 'update', { fullName: 'Amina Bello' });
+        await tablet.write('patients', 'p2', 'create', patientData(FA, 'Bello Musa'));
+        const asOf = created.status === 'accepted' ? created.cursor : '';
+
+        expect(await log.replay(asOf)).toEqual({ documents: 4, ops: 4 });
+        const then = rightOf(await log.snapshot(admin, undefined)).docs.filter(
+          (d) => d.collection === 'patients',
+        );
+        expect(then.map((d) => [d.docId, d.data.fullName])).toEqual([['p1', 'Amina Yusuf']]);
+        const report = await log.verify();
+        expect(report.problems.map((p) => [p.kind, p.docId])).toEqual(
+          expect.arrayContaining([
+            ['projection', 'p1'],
+            ['projection', 'p2'],
+          ]),
+        );
+
+        const progress: number[] = [];
+        expect(await log.replay(undefined, (done) => progress.push(done))).toEqual({
+          documents: 5,
+          ops: 6,
+        });
+        expect(progress.at(-1)).toBe(6);
+        expect((await log.verify()).ok).toBe(true);
+      }));
+
+    it('verify finds a conflict record and a device chain head changed behind its back', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await log.db
+          .insertInto('conflicts')
+          .values({
+            id: 'cf-forged',
+            collection: 'patients',
+            doc_id: 'p1',
+            kind: 'field',
+            status: 'open',
+            current: 1,
+            live: 1,
+            record: '{}',
+            position: 4,
+          })
+          .execute();
+        await log.db
+          .updateTable('devices')
+          .set({ chain_hash: 'f'.repeat(64) })
+          .where('device_id', '=', 'tablet-a1')
+          .execute();
+        const kinds = (await log.verify()).problems.map((p) => p.kind).sort();
+        expect(kinds).toEqual(['chain', 'conflicts']);
+      }));
+
+    it('logged ops carry their audit flags: skewed, possible duplicate, upcast', () =>
+      withLog(
+        factory,
+        async ({ log }) => {
+          await seedReferenceData(log);
+          const tablet = new TestDevice(log, workerA, 'tablet-a1');
+          await tablet.write('patients', 'p1', 'create', patientData(FA));
+          await tablet.write('immunization_records', 'r1', 'create', recordData('p1', FA));
+          await tablet.write('immunization_records', 'r2', 'create', recordData('p1', FA));
+          const ahead = tablet.op(
+            'patients',
+            'p1',
+            'update',
+            { motherName: 'Halima' },
+            {},
+            {
+              hlc: { ms: Date.now() + 10 * 60 * 1000, n: 0 },
+            },
+          );
+          const old = tablet.op(
+            'patients',
+            'p1',
+            'update',
+            { townVillage: 'Kano' },
+            {},
+            { schema: 0 },
+          );
+          const result = await tablet.push(ahead, old);
+          expect(result.results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+
+          const flags = await log.flagsOf(
+            [1, 2, 3, 4, 5, 9].map((seq) => ({ deviceId: 'tablet-a1', seq })),
+          );
+          expect(Object.fromEntries(flags)).toEqual({
+            'tablet-a1:1': [],
+            'tablet-a1:2': [],
+            'tablet-a1:3': ['possible_duplicate'],
+            'tablet-a1:4': ['skewed'],
+            'tablet-a1:5': ['upcast'],
+          });
+          const history = rightOf(
+            await log.history(auditor, 'immunization_records', 'r2', undefined),
+          );
+          expect(history.timeline[0]?.outcome.flags).toEqual(['possible_duplicate']);
+        },
+        { schemas: WITH_SCHEMA_ZERO },
+      ));
+  });
+};

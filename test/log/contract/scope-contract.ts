@@ -1,0 +1,234 @@
+/**
+ * Scope (DESIGN.md section 4; PROTOCOL.md, Scope): facilities read only their own documents,
+ * reference data goes to everyone, and a transfer moves a patient's whole history.
+ */
+import { describe, expect, it } from 'vitest';
+import { comparePositions, type LogPosition, peekCursor } from '../../../src/log/cursor.ts';
+import { leftOf, rightOf } from '../../domain/expect-either.ts';
+import {
+  admin,
+  cursorOf,
+  dotsOf,
+  FA,
+  FB,
+  notificationData,
+  patientData,
+  pullAll,
+  recordData,
+  seedReferenceData,
+  supervisorAB,
+  TestDevice,
+  workerA,
+  workerB,
+} from '../log-fixtures.ts';
+import { type LogFactory, withLog } from './log-fixture.ts';
+
+const position = (cursor: string | undefined): LogPosition => {
+  const p = cursor === undefined ? undefined : peekCursor(cursor);
+  if (p === undefined) throw new Error(`not a cursor: ${cursor}`);
+  return p;
+};
+
+export const scopeContract = (factory: LogFactory): void => {
+  describe('scope', () => {
+    it('a facility reads and writes only its own documents, and reference data is everyone’s', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tabletA = new TestDevice(log, workerA, 'tablet-a1');
+        const tabletB = new TestDevice(log, workerB, 'tablet-b1');
+        await tabletA.write('patients', 'pa', 'create', patientData(FA));
+        await tabletB.write('patients', 'pb', 'create', patientData(FB, 'Bello Musa'));
+        await tabletA.write('immunization_records', 'ra', 'create', recordData('pa', FA));
+
+        const seed = ['server.seed:1', 'server.seed:2', 'server.seed:3'];
+        expect(dotsOf((await pullAll(log, workerA, undefined)).ops)).toEqual([
+          ...seed,
+          'tablet-a1:1',
+          'tablet-a1:2',
+        ]);
+        expect(dotsOf((await pullAll(log, workerB, undefined)).ops)).toEqual([
+          ...seed,
+          'tablet-b1:1',
+        ]);
+        expect((await pullAll(log, admin, undefined)).ops).toHaveLength(6);
+
+        expect(await tabletA.write('patients', 'pb', 'update', { motherName: 'X' })).toMatchObject({
+          status: 'rejected',
+          error: { code: 'forbidden' },
+        });
+        expect(await tabletA.write('patients', 'pc', 'create', patientData(FB))).toMatchObject({
+          status: 'rejected',
+          error: { code: 'forbidden', path: 'data.facilityId' },
+        });
+        expect(leftOf(await log.documentOps(workerA, 'patients', 'pb')).code).toBe('not_found');
+        expect(dotsOf(rightOf(await log.documentOps(workerB, 'patients', 'pb')))).toEqual([
+          'tablet-b1:1',
+        ]);
+
+        const snapshotA = rightOf(await log.snapshot(workerA, undefined));
+        expect(snapshotA.docs.map((d) => `${d.collection}/${d.docId}`)).toEqual([
+          `facilities/${FA}`,
+          `facilities/${FB}`,
+          'immunization_records/ra',
+          'patients/pa',
+          'vaccines/vac-penta',
+        ]);
+      }));
+
+    it('a transfer gives the new facility the patient’s whole history at the transfer’s position, and the old one nothing after it', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tabletA = new TestDevice(log, workerA, 'tablet-a1');
+        const tabletB = new TestDevice(log, workerB, 'tablet-b1');
+        const supervisor = new TestDevice(log, supervisorAB, 'web-sup-ab');
+        const created = [
+          await tabletA.write('patients', 'p1', 'create', patientData(FA)),
+          await tabletA.write('immunization_records', 'r1', 'create', recordData('p1', FA)),
+          await tabletA.write(
+            'notifications',
+            'n1',
+            'create',
+            notificationData(workerA.userId, 'p1'),
+          ),
+        ].map(cursorOf);
+        await tabletB.write('patients', 'pb', 'create', patientData(FB, 'Bello Musa'));
+        const seenByA = await pullAll(log, workerA, undefined);
+        const seenByB = await pullAll(log, workerB, undefined);
+        expect(dotsOf(seenByB.ops)).not.toContain('tablet-a1:1');
+
+        const transfer = cursorOf(
+          await supervisor.write(
+            'patients',
+            'p1',
+            'update',
+            { facilityId: FB },
+            { 'tablet-a1': 1 },
+          ),
+        );
+
+        const atB = await pullAll(log, workerB, seenByB.next);
+        expect(dotsOf(atB.ops)).toEqual([
+          'tablet-a1:1',
+          'tablet-a1:2',
+          'tablet-a1:3',
+          'web-sup-ab:1',
+        ]);
+        expect(atB.ops.slice(0, 3).map((o) => o.cursor)).toEqual(created);
+        expect(atB.ops[0]?.scope).toEqual([FA]);
+        expect(atB.ops[3]?.scope).toEqual([FA, FB]);
+
+        // Paging one op at a time: `next` only grows, the revealed ops keep their own cursors.
+        let after = seenByB.next;
+        const nexts: LogPosition[] = [];
+        for (;;) {
+          const page = rightOf(await log.readAfter(workerB, after, 1));
+          if (page.ops.length === 0) break;
+          after = page.next;
+          nexts.push(position(page.next));
+        }
+        expect(nexts).toHaveLength(4);
+        for (let i = 1; i < nexts.length; i++) {
+          expect(
+            comparePositions(nexts[i - 1] ?? { at: 0, op: 0 }, nexts[i] ?? { at: 0, op: 0 }),
+          ).toBeLessThan(0);
+        }
+        expect(nexts.every((p) => p.at === position(transfer).at)).toBe(true);
+
+        const atA = await pullAll(log, workerA, seenByA.next);
+        expect(dotsOf(atA.ops)).toEqual(['web-sup-ab:1']);
+
+        expect(
+          await tabletB.write('immunization_records', 'r1', 'update', { batchNumber: 'B-1' }),
+        ).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await tabletA.write('patients', 'p1', 'update', { motherName: 'X' })).toMatchObject({
+          status: 'rejected',
+          error: { code: 'forbidden' },
+        });
+        expect((await pullAll(log, workerA, atA.next)).ops).toEqual([]);
+        expect(dotsOf((await pullAll(log, workerB, atB.next)).ops)).toEqual(['tablet-b1:2']);
+
+        const docsOf = async (who: typeof workerA) =>
+          rightOf(await log.snapshot(who, undefined)).docs.map((d) => `${d.collection}/${d.docId}`);
+        expect(await docsOf(workerB)).toEqual(
+          expect.arrayContaining(['patients/p1', 'immunization_records/r1', 'notifications/n1']),
+        );
+        expect(await docsOf(workerA)).not.toEqual(expect.arrayContaining(['patients/p1']));
+        expect(await docsOf(workerA)).not.toContain('immunization_records/r1');
+        expect((await log.verify()).ok).toBe(true);
+      }));
+
+    it('a notification without a patient goes to its recipient’s facilities, as the resolver names them', () =>
+      withLog(
+        factory,
+        async ({ log }) => {
+          await seedReferenceData(log);
+          const web = new TestDevice(log, supervisorAB, 'web-sup-ab');
+          const toB = {
+            userId: workerB.userId,
+            type: 'message',
+            message: 'Stock count due',
+            read: false,
+          };
+          const toNobody = { ...toB, userId: 'user-unknown' };
+          expect(await web.write('notifications', 'n1', 'create', toB)).toMatchObject({
+            status: 'accepted',
+          });
+          expect(await web.write('notifications', 'n2', 'create', toNobody)).toMatchObject({
+            status: 'accepted',
+          });
+
+          const n1 = rightOf(await log.documentOps(workerB, 'notifications', 'n1'));
+          expect(n1.map((o) => o.scope)).toEqual([[FB]]);
+          expect(leftOf(await log.documentOps(workerA, 'notifications', 'n1')).code).toBe(
+            'not_found',
+          );
+          expect(leftOf(await log.documentOps(workerB, 'notifications', 'n2')).code).toBe(
+            'not_found',
+          );
+          expect(rightOf(await log.documentOps(admin, 'notifications', 'n2'))).toHaveLength(1);
+          const docsOfB = rightOf(await log.snapshot(workerB, undefined)).docs.map((d) => d.docId);
+          expect(docsOfB).toContain('n1');
+          expect(docsOfB).not.toContain('n2');
+          const tablet = new TestDevice(log, workerA, 'tablet-a1');
+          expect(await tablet.write('notifications', 'n3', 'create', toB)).toMatchObject({
+            status: 'rejected',
+            error: { code: 'forbidden' },
+          });
+        },
+        { userFacilities: (userId) => (userId === workerB.userId ? [FB] : []) },
+      ));
+
+    it('a snapshot is paged at one cursor and gives documents as of it, deleted ones included', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await tablet.write('patients', 'p2', 'create', patientData(FA, 'Bello Musa'));
+        await tablet.write('patients', 'p2', 'delete');
+
+        const first = rightOf(await log.snapshot(workerA, undefined, 2));
+        expect(first.docs.map((d) => d.docId)).toEqual([FA, FB]);
+        expect(first.nextPage).not.toBeNull();
+        // Changes after the snapshot's cursor are not in its later pages.
+        await tablet.write('patients', 'p2', 'restore');
+        await tablet.write('patients', 'p3', 'create', patientData(FA, 'Chidi Okafor'));
+        const second = rightOf(await log.snapshot(workerA, first.nextPage ?? undefined, 2));
+        expect(second.cursor).toBe(first.cursor);
+        expect(second.docs.map((d) => [d.docId, d.deleted])).toEqual([
+          ['p1', false],
+          ['p2', true],
+        ]);
+        expect(second.docs[1]?.data).toMatchObject({ fullName: 'Bello Musa' });
+        expect(second.docs[0]?.meta).toHaveProperty('state');
+        const third = rightOf(await log.snapshot(workerA, second.nextPage ?? undefined, 2));
+        expect(third.docs.map((d) => d.docId)).toEqual(['vac-penta']);
+        expect(third.cursor).toBe(first.cursor);
+        expect(third.nextPage).toBeNull();
+
+        expect(leftOf(await log.snapshot(workerA, `${first.nextPage}x`)).code).toBe('bad_cursor');
+        expect(leftOf(await log.snapshot(workerA, first.cursor)).code).toBe('bad_cursor');
+      }));
+  });
+};
