@@ -1,0 +1,19 @@
+/**
+ * Opening things once per warm container (APPWRITE.md section 1: module-level state survives
+ * between executions): the first execution opens, the next ones share it; a failed opening is
+ * forgotten, so that the next execution tries again instead of failing forever.
+ */
+
+/** A function that calls `open` at most once at a time, and again only after a failure. */
+export const once = <T>(open: () => Promise<T>): (() => Promise<T>) => {
+  let opening: Promise<T> | undefined;
+  return () => {
+    if (opening === undefined) {
+      opening = open();
+      opening.catch(() => {
+        opening = undefined;
+      });
+    }
+    return opening;
+  };
+};

@@ -1,0 +1,41 @@
+/**
+ * `GET /v1/snapshot?page=TOKEN` (PROTOCOL.md): pages of the documents visible to the principal,
+ * all at one cursor.
+ */
+import * as t from 'io-ts';
+import type { SnapshotPage } from '../../log/operation-log.ts';
+
+/** The snapshot's query parameters. */
+export const SnapshotQuery = t.exact(t.partial({ page: t.string }), 'SnapshotQuery');
+
+/** One document of a snapshot. */
+export const SnapshotDocJson = t.type(
+  {
+    collection: t.string,
+    docId: t.string,
+    data: t.UnknownRecord,
+    deleted: t.boolean,
+    meta: t.UnknownRecord,
+  },
+  'SnapshotDoc',
+);
+
+/** A page of a snapshot. */
+export const SnapshotResponse = t.type(
+  { docs: t.array(SnapshotDocJson), cursor: t.string, nextPage: t.union([t.string, t.null]) },
+  'SnapshotResponse',
+);
+export type SnapshotResponse = t.TypeOf<typeof SnapshotResponse>;
+
+/** The wire form of a snapshot page. */
+export const encodeSnapshotResponse = (page: SnapshotPage): SnapshotResponse => ({
+  docs: page.docs.map((doc) => ({
+    collection: doc.collection,
+    docId: doc.docId,
+    data: { ...doc.data },
+    deleted: doc.deleted,
+    meta: { ...doc.meta },
+  })),
+  cursor: page.cursor,
+  nextPage: page.nextPage,
+});

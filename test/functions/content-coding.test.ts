@@ -1,0 +1,89 @@
+/** Compression: negotiating an answer's coding, and decoding request bodies within the limit. */
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import {
+  compress,
+  decodeRequestBody,
+  negotiateCoding,
+} from '../../src/functions/content-coding.ts';
+
+describe('negotiateCoding', () => {
+  it.each([
+    [undefined, 'identity'],
+    ['', 'identity'],
+    ['gzip', 'gzip'],
+    ['br', 'br'],
+    ['gzip, deflate, br', 'br'],
+    ['br;q=0.5, gzip;q=0.8', 'gzip'],
+    ['br;q=0.8, gzip;q=0.8', 'br'],
+    ['gzip;q=0, br;q=0', 'identity'],
+    ['*', 'br'],
+    ['*;q=0.5, br;q=0', 'gzip'],
+    ['x-gzip', 'gzip'],
+    ['deflate', 'identity'],
+    ['GZIP;Q=1', 'gzip'],
+    ['identity', 'identity'],
+  ])('Accept-Encoding %j chooses %s', (header, coding) => {
+    expect(negotiateCoding(header)).toBe(coding);
+  });
+});
+
+describe('compress', () => {
+  const text = new TextEncoder().encode('immunization '.repeat(500));
+
+  it('gzip and brotli round-trip and shrink a repetitive body', async () => {
+    const gz = await compress(text, 'gzip');
+    const br = await compress(text, 'br');
+    expect(gunzipSync(gz).equals(Buffer.from(text))).toBe(true);
+    expect(brotliDecompressSync(br).equals(Buffer.from(text))).toBe(true);
+    expect(gz.byteLength).toBeLessThan(text.byteLength / 10);
+    expect(br.byteLength).toBeLessThan(text.byteLength / 10);
+  });
+
+  it('identity leaves the bytes alone', async () => {
+    expect(await compress(text, 'identity')).toBe(text);
+  });
+});
+
+describe('decodeRequestBody', () => {
+  const body = new TextEncoder().encode('{"a":1}');
+
+  it('passes an uncompressed body through', async () => {
+    expect(await decodeRequestBody({}, body, 100)).toEqual(E.right(body));
+    expect(await decodeRequestBody({ 'content-encoding': 'identity' }, body, 100)).toEqual(
+      E.right(body),
+    );
+  });
+
+  it('inflates a gzip body', async () => {
+    const result = await decodeRequestBody({ 'content-encoding': 'gzip' }, gzipSync(body), 100);
+    expect(E.isRight(result) && Buffer.from(result.right).toString()).toBe('{"a":1}');
+  });
+
+  it('refuses a body over the limit, compressed or not, with too_large', async () => {
+    const big = new Uint8Array(101);
+    expect(await decodeRequestBody({}, big, 100)).toEqual(
+      E.left(expect.objectContaining({ code: 'too_large' })),
+    );
+    const bomb = gzipSync(Buffer.alloc(10_000_000));
+    expect(bomb.byteLength).toBeLessThan(100_000);
+    expect(await decodeRequestBody({ 'content-encoding': 'gzip' }, bomb, 1_000_000)).toEqual(
+      E.left(expect.objectContaining({ code: 'too_large' })),
+    );
+  });
+
+  it('refuses other codings with unsupported_encoding', async () => {
+    for (const coding of ['br', 'deflate', 'gzip, gzip', 'zstd']) {
+      expect(await decodeRequestBody({ 'content-encoding': coding }, body, 100)).toEqual(
+        E.left(expect.objectContaining({ code: 'unsupported_encoding' })),
+      );
+    }
+  });
+
+  it('refuses a body that is not gzip with bad_request', async () => {
+    expect(await decodeRequestBody({ 'content-encoding': 'gzip' }, body, 100)).toEqual(
+      E.left(expect.objectContaining({ code: 'bad_request' })),
+    );
+  });
+});

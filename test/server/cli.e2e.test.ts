@@ -1,0 +1,103 @@
+/**
+ * The command line on a database that a real server filled (devices, conflicts): `status`,
+ * `conflicts`, `history`, `resolve`, `verify`, `replay`, as tables for people and `--json` for
+ * machines; and the `bin/immune-sync.js` shim.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeConflicts } from '../functions/conflict-scenario.ts';
+import { jsonOutput, runCli } from './cli-process.ts';
+import { clientOf, prop } from './http-client.ts';
+import { makeWorkspace, startServer, type Workspace } from './server-process.ts';
+
+let workspace: Workspace;
+let ids: Awaited<ReturnType<typeof makeConflicts>>;
+
+beforeAll(async () => {
+  workspace = await makeWorkspace();
+  const server = await startServer({
+    args: ['--db', workspace.db, '--principals', workspace.principals],
+  });
+  try {
+    ids = await makeConflicts(clientOf(server.url).json, 'cli');
+  } finally {
+    await server.stop();
+  }
+});
+
+afterAll(async () => {
+  await workspace?.remove();
+});
+
+const db = () => ['--db', workspace.db];
+
+describe('the command line', () => {
+  it('reads the database: status, conflicts and history, as JSON and as tables', async () => {
+    const [status, conflicts, history, table, unknown] = await Promise.all([
+      runCli(['status', ...db(), '--json']),
+      runCli(['conflicts', ...db(), '--json']),
+      runCli(['history', 'patients', ids.patients[0] ?? '', ...db(), '--json']),
+      runCli(['status', ...db()]),
+      runCli(['history', 'no_such_collection', 'x', ...db()]),
+    ]);
+    const devices = prop(jsonOutput(status), 'devices');
+    expect(Array.isArray(devices) && devices.map((d) => prop(d, 'deviceId')).sort()).toEqual(
+      ids.devices,
+    );
+    const listed = prop(jsonOutput(conflicts), 'conflicts');
+    expect(Array.isArray(listed) && listed.map((c) => prop(c, 'id'))).toEqual([ids.toResolve]);
+    const timeline = prop(jsonOutput(history), 'timeline');
+    expect(Array.isArray(timeline) && timeline.length).toBe(3);
+    expect(prop(prop(jsonOutput(history), 'doc'), 'disputed')).toEqual(['fullName']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('acked seq');
+    expect(table.stdout).toContain(ids.devices[0]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown collection');
+  });
+
+  it('resolves a conflict once, replays the log, and verifies it', async () => {
+    const resolved = await runCli([
+      'resolve',
+      ids.toResolve,
+      '--set',
+      'fullName=Amina Resolved',
+      ...db(),
+      '--json',
+      '--user',
+      'auditor-cli',
+    ]);
+    expect(resolved.code).toBe(0);
+    const conflict = prop(jsonOutput(resolved), 'conflict');
+    expect(prop(conflict, 'status')).toBe('resolved');
+    expect(prop(prop(conflict, 'resolvedBy'), 'userId')).toBe('auditor-cli');
+
+    const [again, replayed] = await Promise.all([
+      runCli(['resolve', ids.toResolve, '--set', 'fullName=Again', ...db()]),
+      runCli(['replay', ...db(), '--json']),
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already_resolved');
+    expect(replayed.code).toBe(0);
+    expect(Number(prop(jsonOutput(replayed), 'documents'))).toBeGreaterThanOrEqual(14);
+
+    const verified = await runCli(['verify', ...db()]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('ok: the log and the projections agree');
+  });
+
+  it('the bin shim runs the command line through tsx', async () => {
+    const help = await runCli(['--help'], ['bin/immune-sync.js']);
+    expect(help.code).toBe(0);
+    for (const command of [
+      'serve',
+      'history',
+      'conflicts',
+      'resolve',
+      'status',
+      'verify',
+      'replay',
+    ]) {
+      expect(help.stdout).toContain(command);
+    }
+  });
+});
