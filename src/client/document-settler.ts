@@ -1,0 +1,191 @@
+/**
+ * Settling documents: new logged ops (from a pull), a new base (from a snapshot), or a view left
+ * stale are folded into a document's stored states (`document-rebase.ts`), in two phases:
+ *
+ * 1. `fetchMissingOps`, outside any lock: finds the documents whose reducer must re-fold but
+ *    whose logged ops the replica does not hold (it has them from a snapshot), and fetches
+ *    their ops from the server (`GET /v1/ops/...`).
+ * 2. `settleDocument`, inside the write transaction: computes the states with those ops and
+ *    writes them. A document whose view still needs ops (a mutation raced the fetch, or the
+ *    server would not give them) is marked stale and settled by a later cycle; its logged ops
+ *    are kept, so nothing pulled is lost.
+ *
+ * Invariants:
+ * 1. A pulled op already known by its dot is ignored (DESIGN.md section 5).
+ * 2. An outbox op that the base now holds has come back logged: it leaves the outbox.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { dotKey } from '../domain/ids.ts';
+import type { LoggedOp } from '../domain/operation.ts';
+import { covers, get } from '../domain/version-vector.ts';
+import type { ConflictRecord } from '../projections/conflict-record.ts';
+import { conflictsOf } from '../projections/conflicts.ts';
+import { type DocumentState, fold } from '../projections/document-state.ts';
+import { encodeState } from '../projections/state-codec.ts';
+import { conflictNews } from './conflict-news.ts';
+import { type RebaseResult, rebaseDocument } from './document-rebase.ts';
+import { asPending, type ReplicaContext } from './replica-context.ts';
+import {
+  type DocKey,
+  docKeyText,
+  type OutboxEntry,
+  type ReplicaStore,
+  type StoredDocument,
+} from './store/replica-store.ts';
+import type { SyncTransport, TransportError } from './transports/sync-transport.ts';
+
+/** A document to settle and the logged ops new to it (none for a snapshot base or a stale view). */
+export interface Settlement {
+  readonly key: DocKey;
+  readonly incoming: readonly LoggedOp[];
+}
+
+/** Every logged op of some documents, fetched from the server, by `docKeyText`. */
+export type FetchedOps = ReadonlyMap<string, readonly LoggedOp[]>;
+
+/** What settling one document did. */
+export interface SettledDocument {
+  readonly viewChanged: boolean;
+  /** Conflict records, new or changed, on a document this device has written. */
+  readonly conflicts: readonly ConflictRecord[];
+}
+
+interface Prepared {
+  readonly doc: StoredDocument | undefined;
+  readonly incoming: readonly LoggedOp[];
+  readonly pending: readonly OutboxEntry[];
+  readonly complete: boolean;
+  readonly result: RebaseResult;
+}
+
+const uniqueByDot = (ops: readonly LoggedOp[]): LoggedOp[] => {
+  const seen = new Map<string, LoggedOp>();
+  for (const op of ops) if (!seen.has(dotKey(op))) seen.set(dotKey(op), op);
+  return [...seen.values()];
+};
+
+/** Reads what settling needs and computes the states (without writing). */
+const prepare = async (
+  store: ReplicaStore,
+  context: Pick<ReplicaContext, 'author'>,
+  generation: number,
+  settlement: Settlement,
+  fetched: readonly LoggedOp[] | undefined,
+): Promise<Prepared> => {
+  const { key } = settlement;
+  const doc = await store.document(key);
+  const storedBase = doc?.base ?? null;
+  const unique = uniqueByDot(settlement.incoming);
+  const known = await store.knownDots(unique, generation);
+  // A document from a snapshot holds every op its version vector covers: the log appends
+  // each device's ops in seq order, and the snapshot was taken at one cursor.
+  const snapshotVv = doc !== undefined && !doc.complete && storedBase !== null ? storedBase.vv : {};
+  const incoming = unique.filter((op) => !known.has(dotKey(op)) && !covers(snapshotVv, op));
+  const pending = await store.pendingOf(key);
+  const pendingOps = pending.map((entry) => asPending(context, entry.op));
+  const input = {
+    collection: key.collection,
+    docId: key.docId,
+    base: storedBase,
+    incoming,
+    pending: pendingOps,
+  };
+  if (fetched !== undefined) {
+    // With every logged op at hand, the base is their fold, whatever was stored.
+    const all = [...fetched, ...(await store.loggedOps(key, generation)), ...incoming];
+    const base = all.length > 0 ? fold(key.collection, key.docId, all) : storedBase;
+    const result = rebaseDocument({ ...input, base, logged: all, incoming: [] });
+    return { doc, incoming, pending, complete: true, result };
+  }
+  const complete = doc === undefined || doc.complete;
+  if (!complete && storedBase === null) {
+    // From a snapshot whose reducer metadata could not be read: only its ops can tell.
+    return { doc, incoming, pending, complete, result: { kind: 'base_needs_ops' } };
+  }
+  let result = rebaseDocument({ ...input, logged: 'not_loaded' });
+  if (result.kind !== 'settled' && complete) {
+    result = rebaseDocument({ ...input, logged: await store.loggedOps(key, generation) });
+  }
+  return { doc, incoming, pending, complete, result };
+};
+
+/** Phase 1: the documents that need their ops from the server, and those ops. */
+export const fetchMissingOps = async (
+  context: Pick<ReplicaContext, 'store' | 'author'>,
+  transport: SyncTransport,
+  generation: number,
+  settlements: readonly Settlement[],
+): Promise<E.Either<TransportError, FetchedOps>> => {
+  const fetched = new Map<string, readonly LoggedOp[]>();
+  for (const settlement of settlements) {
+    const text = docKeyText(settlement.key);
+    if (fetched.has(text)) continue;
+    const prepared = await prepare(context.store, context, generation, settlement, undefined);
+    if (prepared.result.kind === 'settled' || prepared.complete) continue;
+    const ops = await transport.documentOps(settlement.key.collection, settlement.key.docId);
+    if (E.isLeft(ops)) {
+      // A document the server no longer shows this device stays stale; anything else fails.
+      if (ops.left.kind === 'http' && ops.left.status === 404) continue;
+      return ops;
+    }
+    fetched.set(text, ops.right);
+  }
+  return E.right(fetched);
+};
+
+const ownCovered = (base: DocumentState | null, pending: readonly OutboxEntry[]): number[] =>
+  base === null ? [] : pending.filter((e) => covers(base.vv, e.op)).map((e) => e.op.seq);
+
+const touchesDevice = (base: DocumentState | null, deviceId: string, pending: boolean): boolean =>
+  pending || (base !== null && get(base.vv, deviceId) > 0);
+
+/** Phase 2: computes and writes one document's states, inside the caller's transaction. */
+export const settleDocument = async (
+  store: ReplicaStore,
+  context: Pick<ReplicaContext, 'author' | 'deviceId'>,
+  generation: number,
+  settlement: Settlement,
+  fetched: FetchedOps,
+): Promise<SettledDocument> => {
+  const { key } = settlement;
+  const fetchedOps = fetched.get(docKeyText(key));
+  const { doc, incoming, pending, complete, result } = await prepare(
+    store,
+    context,
+    generation,
+    settlement,
+    fetchedOps,
+  );
+  await store.addLoggedOps([...(fetchedOps ?? []), ...incoming], generation);
+  const oldBase = doc?.base ?? null;
+  const base = result.kind === 'base_needs_ops' ? oldBase : result.base;
+  const returned = ownCovered(base, pending);
+  await store.removeFromOutbox(returned);
+  const stillPending = pending.length > returned.length;
+  const previousView = doc?.view;
+  const view = result.kind === 'settled' ? result.view : previousView;
+  if (view === undefined) {
+    // A document never seen whose ops could not be had: nothing to show yet.
+    return { viewChanged: false, conflicts: [] };
+  }
+  if (base === null && !stillPending) {
+    // Nothing logged and nothing pending: the device no longer holds the document.
+    await store.deleteDocument(key);
+    return { viewChanged: previousView?.created === true, conflicts: [] };
+  }
+  await store.putDocument({
+    ...key,
+    base,
+    complete: complete && result.kind !== 'base_needs_ops',
+    view,
+    stale: result.kind !== 'settled',
+    generation: doc?.generation ?? generation,
+    pending: stillPending,
+  });
+  const news =
+    base !== null && touchesDevice(base, context.deviceId, stillPending)
+      ? conflictNews(oldBase === null ? [] : conflictsOf(oldBase), conflictsOf(base))
+      : [];
+  const viewChanged = previousView === undefined || encodeState(previousView) !== encodeState(view);
+  return { viewChanged, conflicts: news };
+};

@@ -1,0 +1,172 @@
+/**
+ * `ReplicaStore` over kysely: one implementation for every SQLite driver that has a kysely
+ * dialect. The queries live beside it, one file per table group (`document-rows.ts`,
+ * `outbox-rows.ts`, `logged-op-rows.ts`); writes go through `transaction`, which kysely runs on
+ * one connection.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Kysely } from 'kysely';
+import type { Dot } from '../../domain/ids.ts';
+import type { LoggedOp, Operation } from '../../domain/operation.ts';
+import {
+  deleteDocument,
+  documentKeysBefore,
+  markDocumentsStale,
+  readDocument,
+  readView,
+  readViews,
+  staleDocumentKeys,
+  writeDocument,
+} from './document-rows.ts';
+import { addLoggedOps, forgetLoggedOpsBefore, knownDots, readLoggedOps } from './logged-op-rows.ts';
+import {
+  addRejection,
+  addToOutbox,
+  answeredSeqs,
+  firstUnanswered,
+  heldOwnOps,
+  markAnswered,
+  outboxFrom,
+  outboxSummary,
+  pendingOf,
+  readRejections,
+  removeFromOutbox,
+} from './outbox-rows.ts';
+import { decodeMeta, encodeMeta, META_KEY, type ReplicaMeta } from './replica-meta.ts';
+import type {
+  DocKey,
+  OutboxEntry,
+  OutboxSummary,
+  Rejection,
+  ReplicaStore,
+  StoredDocument,
+  ViewRow,
+} from './replica-store.ts';
+import type { ReplicaTables } from './replica-tables.ts';
+import { CorruptReplicaError } from './stored-json.ts';
+
+/** A `ReplicaStore` on a kysely handle (a database, or a transaction inside `transaction`). */
+export class KyselyReplicaStore implements ReplicaStore {
+  readonly #db: Kysely<ReplicaTables>;
+
+  constructor(db: Kysely<ReplicaTables>) {
+    this.#db = db;
+  }
+
+  async transaction<A>(fn: (store: ReplicaStore) => Promise<A>): Promise<A> {
+    if (this.#db.isTransaction) return fn(this);
+    return this.#db.transaction().execute((trx) => fn(new KyselyReplicaStore(trx)));
+  }
+
+  async meta(): Promise<ReplicaMeta | undefined> {
+    const row = await this.#db
+      .selectFrom('replica_meta')
+      .select('value')
+      .where('key', '=', META_KEY)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const decoded = decodeMeta(row.value);
+    if (E.isLeft(decoded)) throw new CorruptReplicaError('meta', decoded.left);
+    return decoded.right;
+  }
+
+  async saveMeta(meta: ReplicaMeta): Promise<void> {
+    await this.#db
+      .insertInto('replica_meta')
+      .values({ key: META_KEY, value: encodeMeta(meta) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: encodeMeta(meta) }))
+      .execute();
+  }
+
+  document(key: DocKey): Promise<StoredDocument | undefined> {
+    return readDocument(this.#db, key);
+  }
+
+  putDocument(doc: StoredDocument): Promise<void> {
+    return writeDocument(this.#db, doc);
+  }
+
+  deleteDocument(key: DocKey): Promise<void> {
+    return deleteDocument(this.#db, key);
+  }
+
+  documentsBefore(generation: number): Promise<readonly DocKey[]> {
+    return documentKeysBefore(this.#db, generation);
+  }
+
+  staleDocuments(): Promise<readonly DocKey[]> {
+    return staleDocumentKeys(this.#db);
+  }
+
+  markStale(keys: readonly DocKey[]): Promise<void> {
+    return markDocumentsStale(this.#db, keys);
+  }
+
+  view(key: DocKey): Promise<ViewRow | undefined> {
+    return readView(this.#db, key);
+  }
+
+  views(collection: DocKey['collection']): Promise<readonly ViewRow[]> {
+    return readViews(this.#db, collection);
+  }
+
+  addToOutbox(entry: OutboxEntry): Promise<void> {
+    return addToOutbox(this.#db, entry);
+  }
+
+  outboxFrom(fromSeq: number, limit: number): Promise<readonly OutboxEntry[]> {
+    return outboxFrom(this.#db, fromSeq, limit);
+  }
+
+  firstUnanswered(): Promise<number | undefined> {
+    return firstUnanswered(this.#db);
+  }
+
+  pendingOf(key: DocKey): Promise<readonly OutboxEntry[]> {
+    return pendingOf(this.#db, key);
+  }
+
+  answeredSeqs(): Promise<readonly number[]> {
+    return answeredSeqs(this.#db);
+  }
+
+  markAnswered(seq: number, cursor: string): Promise<void> {
+    return markAnswered(this.#db, seq, cursor);
+  }
+
+  removeFromOutbox(seqs: readonly number[]): Promise<void> {
+    return removeFromOutbox(this.#db, seqs);
+  }
+
+  outboxSummary(): Promise<OutboxSummary> {
+    return outboxSummary(this.#db);
+  }
+
+  ownOps(deviceId: string, seqs: readonly number[]): Promise<ReadonlyMap<number, Operation>> {
+    return heldOwnOps(this.#db, deviceId, seqs);
+  }
+
+  addRejection(rejection: Rejection): Promise<boolean> {
+    return addRejection(this.#db, rejection);
+  }
+
+  rejections(): Promise<readonly Rejection[]> {
+    return readRejections(this.#db);
+  }
+
+  knownDots(dots: readonly Dot[], generation: number): Promise<ReadonlySet<string>> {
+    return knownDots(this.#db, dots, generation);
+  }
+
+  loggedOps(key: DocKey, generation: number): Promise<readonly LoggedOp[]> {
+    return readLoggedOps(this.#db, key, generation);
+  }
+
+  addLoggedOps(ops: readonly LoggedOp[], generation: number): Promise<void> {
+    return addLoggedOps(this.#db, ops, generation);
+  }
+
+  forgetLoggedOpsBefore(generation: number, ownDeviceId: string): Promise<void> {
+    return forgetLoggedOpsBefore(this.#db, generation, ownDeviceId);
+  }
+}

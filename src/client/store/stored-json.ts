@@ -1,0 +1,74 @@
+/**
+ * Reading back the JSON a replica keeps in text columns: ops, logged ops, states, errors,
+ * documents' fields. Every value goes through a codec; a row that does not decode was not
+ * written by this code (a bug or a damaged file), which throws `CorruptReplicaError`.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import type { DocumentData } from '../../domain/collection.ts';
+import type { OpError } from '../../domain/errors.ts';
+import {
+  decodeLoggedOp,
+  decodeOperation,
+  type LoggedOp,
+  type Operation,
+} from '../../domain/operation.ts';
+import type { DocumentState } from '../../projections/document-state.ts';
+import { decodeState } from '../../projections/state-codec.ts';
+import { OpErrorCodec } from '../op-error-codec.ts';
+
+/** A replica row that does not hold what the replica wrote there. */
+export class CorruptReplicaError extends Error {
+  constructor(what: string, detail: string) {
+    super(`corrupt replica ${what}: ${detail}`);
+    this.name = 'CorruptReplicaError';
+  }
+}
+
+const parse = (text: string, what: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CorruptReplicaError(what, 'not JSON');
+  }
+};
+
+const orThrow = <A>(decoded: E.Either<{ readonly message: string }, A>, what: string): A => {
+  if (E.isLeft(decoded)) throw new CorruptReplicaError(what, decoded.left.message);
+  return decoded.right;
+};
+
+const FieldValues = t.record(t.string, t.union([t.string, t.number, t.boolean, t.null]));
+const Strings = t.readonlyArray(t.string);
+
+/** An op the replica wrote with `encodeOperation`. */
+export const readOperation = (text: string): Operation =>
+  orThrow(decodeOperation(parse(text, 'op')), 'op').op;
+
+/** A logged op the replica wrote with `encodeLoggedOp`. */
+export const readLoggedOp = (text: string): LoggedOp =>
+  orThrow(decodeLoggedOp(parse(text, 'logged op')), 'logged op');
+
+/** A document state the replica wrote with `encodeState`. */
+export const readState = (text: string): DocumentState => orThrow(decodeState(text), 'state');
+
+/** A document's materialized fields. */
+export const readData = (text: string): DocumentData => {
+  const decoded = FieldValues.decode(parse(text, 'data'));
+  if (E.isLeft(decoded)) throw new CorruptReplicaError('data', 'not an object of field values');
+  return decoded.right;
+};
+
+/** A JSON array of strings (disputed fields). */
+export const readStrings = (text: string): readonly string[] => {
+  const decoded = Strings.decode(parse(text, 'list'));
+  if (E.isLeft(decoded)) throw new CorruptReplicaError('list', 'not an array of strings');
+  return decoded.right;
+};
+
+/** A rejection's error. */
+export const readOpError = (text: string): OpError => {
+  const decoded = OpErrorCodec.decode(parse(text, 'error'));
+  if (E.isLeft(decoded)) throw new CorruptReplicaError('error', 'not an op error');
+  return decoded.right;
+};

@@ -1,0 +1,144 @@
+/**
+ * The HTTP transport: `fetch` to the standalone server (or any host of PROTOCOL.md's routes),
+ * with a bearer token. Request bodies are gzip-compressed where the platform has
+ * `CompressionStream` (Node 18+, browsers); answers are asked for with `Accept-Encoding: gzip`
+ * and decompressed by `fetch`.
+ *
+ * Invariants:
+ * 1. Nothing it does throws: a refused connection, a timeout, a body that is not JSON are values
+ *    (`network`, `protocol`).
+ * 2. Every request but the event stream gives up after `timeoutMs`, so a dead server cannot
+ *    hold a sync forever.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { DEFAULT_SILENCE_MS, readEventStream } from './event-stream.ts';
+import { type Exchange, errorOfAnswer, exchangeTransport, type WireRequest } from './exchange.ts';
+import type { EventsRequest, SyncTransport, TransportError } from './sync-transport.ts';
+
+/** Where the server is, the credentials, and the limits. */
+export interface HttpTransportOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8787`. */
+  readonly baseUrl: string;
+  /** The bearer token of the device's user. */
+  readonly token: string;
+  /** Per request, ms (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Gzip request bodies of at least this many bytes (default 1024; `Infinity`: never). */
+  readonly gzipAboveBytes?: number;
+  /** Silence on the event stream that counts as a dropped connection, ms (default 45 s). */
+  readonly silenceMs?: number;
+  /** The `fetch` to use (default the global one). */
+  readonly fetch?: typeof fetch;
+}
+
+const encoder = new TextEncoder();
+
+/** Gzips bytes with the platform's `CompressionStream`; undefined where there is none. */
+const gzipped = async (bytes: Uint8Array): Promise<Uint8Array | undefined> => {
+  if (typeof CompressionStream === 'undefined') return undefined;
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+};
+
+const urlOf = (baseUrl: string, request: Pick<WireRequest, 'path' | 'query'>): string => {
+  const url = new URL(request.path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
+  return url.toString();
+};
+
+const networkError = (error: unknown): TransportError => ({
+  kind: 'network',
+  message: error instanceof Error ? `${error.name}: ${error.message}` : 'request failed',
+});
+
+const headersOf = (headers: Headers): Record<string, string> => {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name.toLowerCase()] = value;
+  });
+  return out;
+};
+
+/** The exchange over `fetch`. */
+const fetchExchange =
+  (options: HttpTransportOptions): Exchange =>
+  async (request) => {
+    const doFetch = options.fetch ?? fetch;
+    const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
+    let body: Uint8Array | undefined;
+    if (request.body !== undefined) {
+      const plain = encoder.encode(JSON.stringify(request.body));
+      const packed =
+        plain.byteLength >= (options.gzipAboveBytes ?? 1024) ? await gzipped(plain) : undefined;
+      body = packed ?? plain;
+      headers['content-type'] = 'application/json';
+      if (packed !== undefined) headers['content-encoding'] = 'gzip';
+    }
+    try {
+      const response = await doFetch(urlOf(options.baseUrl, request), {
+        method: request.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return E.right({
+        status: response.status,
+        headers: headersOf(response.headers),
+        body: parsed,
+      });
+    } catch (error) {
+      return E.left(networkError(error));
+    }
+  };
+
+/** `GET /v1/events` over `fetch`. */
+const fetchEvents =
+  (options: HttpTransportOptions, auth: Readonly<Record<string, string>>) =>
+  async (request: EventsRequest): Promise<E.Either<TransportError, void>> => {
+    const doFetch = options.fetch ?? fetch;
+    const query: Record<string, string> = { deviceId: request.deviceId };
+    if (request.after !== null) query.after = request.after;
+    let response: Response;
+    try {
+      response = await doFetch(urlOf(options.baseUrl, { path: '/v1/events', query }), {
+        method: 'GET',
+        headers: { ...auth, accept: 'text/event-stream' },
+        signal: request.signal,
+      });
+    } catch (error) {
+      return request.signal.aborted ? E.right(undefined) : E.left(networkError(error));
+    }
+    if (response.status !== 200 || response.body === null) {
+      let parsed: unknown;
+      try {
+        parsed = await response.json();
+      } catch {
+        parsed = undefined;
+      }
+      return E.left(
+        errorOfAnswer({
+          status: response.status,
+          headers: headersOf(response.headers),
+          body: parsed,
+        }),
+      );
+    }
+    request.onOpen();
+    return readEventStream(response.body, request, options.silenceMs ?? DEFAULT_SILENCE_MS);
+  };
+
+/** A transport to `options.baseUrl`. */
+export const httpTransport = (options: HttpTransportOptions): SyncTransport => {
+  const auth = { authorization: `Bearer ${options.token}` };
+  return {
+    ...exchangeTransport(fetchExchange(options), auth),
+    events: fetchEvents(options, auth),
+  };
+};

@@ -1,0 +1,130 @@
+import { gunzipSync } from 'node:zlib';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { httpTransport } from '../../src/client/transports/http-transport.ts';
+import type { Operation } from '../../src/domain/operation.ts';
+import { anOp } from '../domain/fixtures.ts';
+
+interface Sent {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array | null;
+}
+
+/** A `fetch` that records what it was asked and answers `respond()`. */
+const recordingFetch =
+  (sent: Sent[], respond: () => Response): typeof fetch =>
+  async (input, init) => {
+    const headers = new Headers(init?.headers);
+    const record: Record<string, string> = {};
+    headers.forEach((value, name) => {
+      record[name] = value;
+    });
+    const body = init?.body instanceof Uint8Array ? init.body : null;
+    sent.push({ url: String(input), headers: record, body });
+    return respond();
+  };
+
+const ops = (count: number): Operation[] =>
+  Array.from({ length: count }, (_, i) =>
+    anOp({ seq: i + 1, collection: 'patients', docId: `p-${i}`, kind: 'delete' }),
+  );
+
+const ANSWER = { results: [], ackedSeq: 0, head: 'h' };
+
+describe('the HTTP transport', () => {
+  it('gzips a push body above 1 KiB, asks for gzip answers and sends the bearer token', async () => {
+    const sent: Sent[] = [];
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test/',
+      token: 'tok-1',
+      fetch: recordingFetch(sent, () => Response.json({ ...ANSWER, results: [] })),
+    });
+    await transport.push('tablet-07', ops(20));
+    const [request] = sent;
+    expect(request?.url).toBe('http://sync.test/v1/push');
+    expect(request?.headers).toMatchObject({
+      authorization: 'Bearer tok-1',
+      'accept-encoding': 'gzip',
+      'content-encoding': 'gzip',
+      'content-type': 'application/json',
+    });
+    const body: unknown = JSON.parse(
+      gunzipSync(request?.body ?? new Uint8Array()).toString('utf8'),
+    );
+    expect(body).toMatchObject({ deviceId: 'tablet-07' });
+  });
+
+  it('sends a small body as it is', async () => {
+    const sent: Sent[] = [];
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: recordingFetch(sent, () => Response.json(ANSWER)),
+    });
+    await transport.push('tablet-07', ops(1));
+    expect(sent[0]?.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(new TextDecoder().decode(sent[0]?.body ?? new Uint8Array()))).toMatchObject({
+      ops: [{ seq: 1 }],
+    });
+  });
+
+  it('puts the pull’s cursor, limit and device in the query', async () => {
+    const sent: Sent[] = [];
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: recordingFetch(sent, () =>
+        Response.json({ ops: [], next: 'c2', hasMore: false, head: 'c2' }),
+      ),
+    });
+    const page = await transport.pull({ after: 'c1/+=', limit: 1000, deviceId: 'tablet-07' });
+    expect(page).toEqual(E.right({ ops: [], next: 'c2', hasMore: false, head: 'c2' }));
+    expect(new URL(sent[0]?.url ?? '').searchParams.get('after')).toBe('c1/+=');
+  });
+
+  it('turns a refused connection into a network error instead of a throw', async () => {
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: async () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    const result = await transport.snapshot(null);
+    expect(E.isLeft(result) ? result.left.kind : null).toBe('network');
+  });
+
+  it('reads the protocol’s error body, and names a status without one', async () => {
+    const withBody = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: async () =>
+        Response.json({ error: { code: 'reset_required', message: 'again' } }, { status: 409 }),
+    });
+    expect(await withBody.snapshot(null)).toEqual(
+      E.left({ kind: 'http', status: 409, code: 'reset_required', message: 'again' }),
+    );
+    const bare = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: async () => new Response('<html>bad gateway</html>', { status: 502 }),
+    });
+    const result = await bare.snapshot(null);
+    expect(
+      E.isLeft(result)
+        ? [result.left.kind, 'status' in result.left ? result.left.status : 0]
+        : null,
+    ).toEqual(['http', 502]);
+  });
+
+  it('calls an answer it cannot decode a protocol error', async () => {
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: async () => Response.json({ docs: 'not a list' }),
+    });
+    const result = await transport.snapshot(null);
+    expect(E.isLeft(result) ? result.left.kind : null).toBe('protocol');
+  });
+});

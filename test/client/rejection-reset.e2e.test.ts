@@ -1,0 +1,141 @@
+/**
+ * Against the real server process: an op the server rejects reaches the app's event with its
+ * reason and leaves the view; a server restored from a backup (its log is behind the replica's
+ * cursor: `reset_required`) gets the device's lost ops again, and the replica re-bootstraps
+ * with its pending ops kept.
+ */
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpTransport } from '../../src/client/transports/http-transport.ts';
+import { TOKENS } from '../functions/sync-fixtures.ts';
+import { makeWorkspace, type ServerProcess, type Workspace } from '../server/server-process.ts';
+import { patientData, rightOf } from './client-fixtures.ts';
+import {
+  deviceDotsOnServer,
+  httpReplica,
+  portOf,
+  serverProjection,
+  serveWorkspace,
+  shownBy,
+  syncOk,
+} from './e2e-fixtures.ts';
+
+let workspace: Workspace;
+let server: ServerProcess;
+
+beforeAll(async () => {
+  workspace = await makeWorkspace();
+  server = await serveWorkspace(workspace);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await workspace?.remove();
+});
+
+const SUFFIXES = ['', '-wal', '-shm'];
+
+/** Copies the database files (the server must be stopped). */
+const copyDatabase = (from: string, to: string): void => {
+  for (const suffix of SUFFIXES) {
+    rmSync(`${to}${suffix}`, { force: true });
+    if (existsSync(`${from}${suffix}`)) copyFileSync(`${from}${suffix}`, `${to}${suffix}`);
+  }
+};
+
+describe('against the real server', () => {
+  it('a rejected op reaches the app with its reason and leaves the view', async () => {
+    const replica = await httpReplica(server.url, 'hwNorth', 'rej-tablet');
+    try {
+      await syncOk(replica);
+      const events: string[] = [];
+      replica.on('rejected', ({ op, error }) =>
+        events.push(`${op.seq}:${error.code}:${error.path}`),
+      );
+      const kept = rightOf(await replica.patients.create(patientData('Here')));
+      const refused = rightOf(await replica.patients.create(patientData('Elsewhere', 'fac-south')));
+      expect(await replica.patients.get(refused.docId)).toMatchObject({ pending: true });
+      await syncOk(replica);
+      expect(events).toEqual(['2:forbidden:data.facilityId']);
+      expect(await replica.patients.get(refused.docId)).toBeUndefined();
+      expect(await replica.patients.get(kept.docId)).toMatchObject({ pending: false });
+      expect(await deviceDotsOnServer(server.url, 'rej-tablet')).toEqual(['rej-tablet:1']);
+      expect((await replica.status()).pending).toBe(0);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('a server restored from a backup gets the lost ops again, and the replica re-bootstraps keeping its pending ops', async () => {
+    const port = portOf(server);
+    const seen: string[] = [];
+    const spying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      seen.push(`${response.status} ${new URL(String(input)).pathname}`);
+      return response;
+    };
+    const replica = await httpReplica(server.url, 'hwNorth', 'reset-tablet', {
+      path: join(workspace.dir, 'reset-tablet.db'),
+      transport: httpTransport({ baseUrl: server.url, token: TOKENS.hwNorth, fetch: spying }),
+    });
+    const other = await httpReplica(server.url, 'hwNorth2', 'reset-other');
+    try {
+      await syncOk(replica);
+      await syncOk(other);
+      const first = rightOf(await replica.patients.create(patientData('Before the backup')));
+      await syncOk(replica);
+
+      await server.stop();
+      copyDatabase(workspace.db, join(workspace.dir, 'backup.db'));
+      server = await serveWorkspace(workspace, port);
+
+      const second = rightOf(await replica.patients.create(patientData('After the backup')));
+      await syncOk(replica);
+      for (let i = 0; i < 5; i++) rightOf(await other.patients.create(patientData(`Lost ${i}`)));
+      await syncOk(other);
+      await syncOk(replica);
+      const lost = (await other.patients.list()).filter((d) => d.data.fullName.startsWith('Lost'));
+      expect(lost).toHaveLength(5);
+      const third = rightOf(await replica.patients.create(patientData('Pending at the restore')));
+
+      await server.stop();
+      copyDatabase(join(workspace.dir, 'backup.db'), workspace.db);
+      server = await serveWorkspace(workspace, port);
+
+      seen.length = 0;
+      await syncOk(replica);
+      // The pending op 3 meets a gap (the server expects 2), ops 2 and 3 go again, the cursor
+      // is beyond the restored log's head, and the snapshot (which holds op 3) replaces it.
+      expect(seen).toEqual([
+        '200 /v1/push',
+        '200 /v1/push',
+        '409 /v1/pull',
+        '200 /v1/snapshot',
+        '200 /v1/pull',
+      ]);
+      expect(await deviceDotsOnServer(server.url, 'reset-tablet')).toEqual([
+        'reset-tablet:1',
+        'reset-tablet:2',
+        'reset-tablet:3',
+      ]);
+      const projection = await serverProjection(server.url);
+      for (const { docId } of [first, second, third]) {
+        const onServer = projection.get(`patients/${docId}`);
+        expect(onServer?.deleted).toBe(false);
+        expect(await shownBy(replica, 'patients', docId)).toEqual({
+          data: onServer?.data,
+          deleted: false,
+        });
+      }
+      for (const doc of lost) {
+        expect(projection.has(`patients/${doc.docId}`)).toBe(false);
+        expect(await replica.patients.get(doc.docId)).toBeUndefined();
+      }
+      expect((await replica.status()).pending).toBe(0);
+    } finally {
+      await replica.close();
+      await other.close();
+    }
+  });
+});

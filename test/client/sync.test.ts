@@ -1,0 +1,244 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Replica } from '../../src/client/replica.ts';
+import type { ConflictRecord } from '../../src/projections/conflict-record.ts';
+import { type Harness, startHarness } from '../functions/service-harness.ts';
+import type { TestUser } from '../functions/sync-fixtures.ts';
+import {
+  errorResponse,
+  FaultyHandler,
+  loggedDots,
+  patientData,
+  pushedOps,
+  replicaOf,
+  rightOf,
+} from './client-fixtures.ts';
+
+/** The logged ops of the devices (not the server's own), as `deviceId:seq`. */
+const deviceDots = async (harness: Harness): Promise<string[]> =>
+  (await loggedDots((r) => harness.service.handle(r), 'admin')).filter(
+    (d) => !d.startsWith('server.'),
+  );
+
+describe('sync through the in-process server', () => {
+  let harness: Harness;
+  let faults: FaultyHandler;
+  const open: Replica[] = [];
+
+  /** A replica on the faulty handler, closed after the test. */
+  const replica = async (user: TestUser, deviceId: string): Promise<Replica> => {
+    const r = await replicaOf(faults.handle, user, deviceId);
+    open.push(r);
+    return r;
+  };
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    faults = new FaultyHandler((r) => harness.service.handle(r));
+  });
+
+  afterEach(async () => {
+    for (const r of open.splice(0)) await r.close();
+    await harness.close();
+  });
+
+  it('a new replica bootstraps the reference data from a snapshot', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    const report = await a.sync();
+    expect(report.ok).toBe(true);
+    expect((await a.vaccines.list()).map((v) => v.docId)).toContain('vac-penta');
+    expect(faults.count('GET', '/v1/snapshot')).toBe(1);
+  });
+
+  it('an edit made offline on one device reaches another through the server', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    const b = await replica('hwNorth2', 'tablet-b');
+    const { docId } = rightOf(await a.patients.create(patientData('Amina')));
+    expect((await a.sync()).pushed).toBe(1);
+    await b.sync();
+    expect(await b.patients.get(docId)).toMatchObject({
+      data: patientData('Amina'),
+      pending: false,
+    });
+    expect(await a.patients.get(docId)).toMatchObject({ pending: false });
+    expect((await a.status()).pending).toBe(0);
+  });
+
+  it('a push whose answer is lost is sent again and logged once', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    await a.sync();
+    rightOf(await a.patients.create(patientData('A')));
+    rightOf(await a.patients.create(patientData('B')));
+    faults.after = (request, response) => {
+      if (request.path === '/v1/push')
+        throw new Error('connection reset after the server answered');
+      return response;
+    };
+    expect((await a.sync()).ok).toBe(false);
+    expect((await a.status()).pending).toBe(2);
+    faults.after = null;
+    const report = await a.sync();
+    expect(report).toMatchObject({ ok: true, pushed: 2 });
+    expect(await deviceDots(harness)).toEqual(['tablet-a:1', 'tablet-a:2']);
+    expect((await a.status()).pending).toBe(0);
+  });
+
+  it('pushes a long outbox in batches of at most 500 ops', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    await a.sync();
+    for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
+    const sizes: number[] = [];
+    faults.before = (request) => {
+      if (request.path === '/v1/push') sizes.push(pushedOps(request).length);
+      return undefined;
+    };
+    expect(await a.sync()).toMatchObject({ ok: true, pushed: 1100 });
+    expect(sizes).toEqual([500, 500, 100]);
+    expect((await a.patients.list()).length).toBe(1100);
+  });
+
+  it('answers a gap by resending from the seq the server expects, from wherever it still holds the ops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replica-'));
+    const path = join(dir, 'replica.db');
+    const other = await startHarness();
+    try {
+      const a = await replicaOf(faults.handle, 'hwNorth', 'tablet-a', { path });
+      await a.sync();
+      const first = rightOf(await a.patients.create(patientData('A')));
+      const second = rightOf(await a.patients.create(patientData('B')));
+      await a.sync();
+      await a.close();
+      // The device now talks to a server that never saw it (another log, another epoch).
+      const swapped = new FaultyHandler((r) => other.service.handle(r));
+      const moved = await replicaOf(swapped.handle, 'hwNorth', 'tablet-a', { path });
+      open.push(moved);
+      const third = rightOf(await moved.patients.create(patientData('C')));
+      expect((await moved.sync()).ok).toBe(true);
+      const pushes = swapped.requests.filter((r) => r.path === '/v1/push');
+      expect(pushes.map((r) => pushedOps(r).length)).toEqual([1, 3]);
+      const dots = await loggedDots((r) => other.service.handle(r), 'admin');
+      expect(dots.filter((d) => !d.startsWith('server.'))).toEqual([
+        'tablet-a:1',
+        'tablet-a:2',
+        'tablet-a:3',
+      ]);
+      for (const { docId } of [first, second, third]) {
+        expect(await moved.patients.get(docId)).toMatchObject({ pending: false });
+      }
+    } finally {
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a rejected op reaches the app with its reason and leaves the view', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    await a.sync();
+    const rejected: string[] = [];
+    a.on('rejected', ({ op, error }) => rejected.push(`${op.seq} ${error.code} ${error.path}`));
+    const { docId } = rightOf(await a.patients.create(patientData('Elsewhere', 'fac-south')));
+    expect(await a.patients.get(docId)).toBeDefined();
+    await a.sync();
+    expect(rejected).toEqual(['1 forbidden data.facilityId']);
+    expect(await a.patients.get(docId)).toBeUndefined();
+    expect((await a.rejections()).map((r) => r.error.code)).toEqual(['forbidden']);
+    expect((await a.status()).pending).toBe(0);
+  });
+
+  it('a 503 fails the cycle as retryable, and the next sync pushes', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    await a.sync();
+    rightOf(await a.patients.create(patientData('A')));
+    faults.before = (request) =>
+      request.path === '/v1/push' ? errorResponse(503, 'unavailable') : undefined;
+    const failed = await a.sync();
+    expect(failed.failure).toMatchObject({ kind: 'transport', error: { status: 503 } });
+    expect((await a.status()).online).toBe(false);
+    faults.before = null;
+    expect(await a.sync()).toMatchObject({ ok: true, pushed: 1 });
+  });
+
+  it('reset_required re-bootstraps from a snapshot and keeps the pending ops', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    await a.sync();
+    const kept = rightOf(await a.patients.create(patientData('Kept')));
+    let resets = 1;
+    faults.before = (request) => {
+      if (request.path === '/v1/pull' && resets > 0) {
+        resets--;
+        return errorResponse(409, 'reset_required');
+      }
+      return undefined;
+    };
+    const report = await a.sync();
+    expect(report.ok).toBe(true);
+    expect(faults.count('GET', '/v1/snapshot')).toBe(2);
+    expect(await a.patients.get(kept.docId)).toMatchObject({ pending: false });
+    expect((await a.vaccines.list()).length).toBeGreaterThan(0);
+  });
+
+  it('an op made while a re-bootstrap runs stays pending through it and is pushed after', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    await a.sync();
+    let reset = true;
+    let made: Promise<unknown> | null = null;
+    faults.before = (request) => {
+      if (request.path === '/v1/pull' && reset) {
+        reset = false;
+        return errorResponse(409, 'reset_required');
+      }
+      if (request.path === '/v1/snapshot' && made === null) {
+        made = a.patients.create(patientData('Made during the bootstrap'), 'pat-during');
+      }
+      return undefined;
+    };
+    expect((await a.sync()).ok).toBe(true);
+    expect(made).not.toBeNull();
+    await made;
+    await a.sync();
+    expect(await a.patients.get('pat-during')).toMatchObject({ pending: false });
+    expect(await deviceDots(harness)).toEqual(['tablet-a:1']);
+  });
+
+  it('re-folds a document it has only from a snapshot with the ops it fetches', async () => {
+    const creator = await replica('hwNorth', 'tablet-c');
+    const { docId } = rightOf(await creator.patients.create(patientData('Amina')));
+    await creator.sync();
+    const a = await replica('hwNorth', 'tablet-a');
+    const b = await replica('hwNorth2', 'tablet-b');
+    await a.sync();
+    await b.sync();
+    rightOf(await a.patients.update(docId, { townVillage: 'Gulu' }));
+    rightOf(await b.patients.update(docId, { townVillage: 'Lira' }));
+    await a.sync();
+    await b.sync();
+    await a.sync();
+    expect(faults.count('GET', '/v1/ops/')).toBeGreaterThan(0);
+    const seenByA = await a.patients.get(docId);
+    const seenByB = await b.patients.get(docId);
+    expect(seenByA?.data).toEqual(seenByB?.data);
+    expect(await a.conflicts('patients', docId)).toEqual(await b.conflicts('patients', docId));
+  });
+
+  it('tells both devices of a conflict on a document they wrote', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    const b = await replica('hwNorth2', 'tablet-b');
+    const conflicts: { device: string; record: ConflictRecord }[] = [];
+    a.on('conflict', ({ conflict }) => conflicts.push({ device: 'a', record: conflict }));
+    b.on('conflict', ({ conflict }) => conflicts.push({ device: 'b', record: conflict }));
+    const { docId } = rightOf(await a.patients.create(patientData('Amina')));
+    await a.sync();
+    await b.sync();
+    rightOf(await a.patients.update(docId, { fullName: 'Amina A' }));
+    rightOf(await b.patients.update(docId, { fullName: 'Amina B' }));
+    await a.sync();
+    await b.sync();
+    await a.sync();
+    const open = conflicts.filter((c) => c.record.status === 'open');
+    expect(open.map((c) => c.device).sort()).toEqual(['a', 'b']);
+    expect(open.map((c) => c.record.fields)).toEqual([['fullName'], ['fullName']]);
+    expect((await a.patients.get(docId))?.disputed).toEqual(['fullName']);
+  });
+});
