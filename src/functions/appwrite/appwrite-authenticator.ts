@@ -17,10 +17,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { hasAppwriteStatus } from '../../adapters/appwrite/appwrite-connection.ts';
 import type { UserDirectory, UserRow } from '../../adapters/appwrite/user-directory.ts';
+import type { Authenticator } from '../../adapters/http/authenticator.ts';
 import { reportValidation, type SyncError, syncError } from '../../domain/errors.ts';
 import { UserId } from '../../domain/ids.ts';
 import { type Principal, UserProfile } from '../../domain/principal.ts';
-import type { Authenticator } from '../authenticator.ts';
 
 /** The header in which the executor names the calling user. */
 export const USER_ID_HEADER = 'x-appwrite-user-id';
