@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS: Readonly<Record<string, string>> = {
   fold: 'fold-bench.ts',
   log: 'log-bench.ts',
+  push: 'push-bench.ts',
+  realtime: 'realtime-bench.ts',
+  wire: 'wire-bench.ts',
+  replay: 'replay-bench.ts',
+  pull: 'pull-bench.ts',
+  bootstrap: 'bootstrap-bench.ts',
+  peer: 'peer-bench.ts',
+  load: 'load.ts',
 };
 
 const requested = process.argv.slice(2);

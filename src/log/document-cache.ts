@@ -110,6 +110,12 @@ export class DocumentCache {
   readonly #docs = new Map<string, CachedDocument | null>();
   readonly #dirty = new Set<string>();
   readonly #patientsWithRecords = new Set<string>();
+  /**
+   * The keys of every immunization record that has had the patient as `patientId` in this
+   * cache (a superset of its records now: `duplicateDose` checks each entry's current view),
+   * so that the duplicate-dose check reads a patient's records, not the whole cache.
+   */
+  readonly #recordsByPatient = new Map<string, Set<string>>();
 
   constructor(db: Kysely<LogTables>) {
     this.#db = db;
@@ -140,7 +146,7 @@ export class DocumentCache {
           .where('doc_id', 'in', part)
           .execute();
         for (const row of rows)
-          this.#docs.set(documentKey(row.collection, row.doc_id), cachedDocumentOf(row));
+          this.#set(documentKey(row.collection, row.doc_id), cachedDocumentOf(row));
         for (const docId of part) {
           const key = documentKey(collection, docId);
           if (!this.#docs.has(key)) this.#docs.set(key, null);
@@ -168,7 +174,7 @@ export class DocumentCache {
         .execute();
       for (const row of rows) {
         const key = documentKey(row.collection, row.doc_id);
-        if (!this.#docs.has(key)) this.#docs.set(key, cachedDocumentOf(row));
+        if (!this.#docs.has(key)) this.#set(key, cachedDocumentOf(row));
       }
       for (const id of part) this.#patientsWithRecords.add(id);
     }
@@ -186,7 +192,7 @@ export class DocumentCache {
   /** Replaces a document by its new version, to be written at the next flush. */
   put(doc: CachedDocument): void {
     const key = documentKey(doc.collection, doc.docId);
-    this.#docs.set(key, doc);
+    this.#set(key, doc);
     this.#dirty.add(key);
   }
 
@@ -207,9 +213,21 @@ export class DocumentCache {
   ): void {
     for (const doc of docs) {
       const key = documentKey(doc.collection, doc.docId);
-      this.#docs.set(key, stored(doc));
+      this.#set(key, stored(doc));
       this.#dirty.delete(key);
     }
+  }
+
+  /** Sets an entry, and indexes an immunization record under its patient. */
+  #set(key: string, doc: CachedDocument): void {
+    this.#docs.set(key, doc);
+    const view = doc.view;
+    if (view === undefined || view.collection !== 'immunization_records') return;
+    const patientId = stringField(view.data, 'patientId');
+    if (patientId === undefined) return;
+    const keys = this.#recordsByPatient.get(patientId) ?? new Set<string>();
+    keys.add(key);
+    this.#recordsByPatient.set(patientId, keys);
   }
 
   /** Synchronous look-ups for the rules and the scope, over the loaded documents. */
@@ -228,8 +246,8 @@ export class DocumentCache {
     if (!this.#patientsWithRecords.has(patientId)) {
       throw new Error(`bug: the records of patient ${patientId} were not loaded`);
     }
-    for (const entry of this.#docs.values()) {
-      const view = entry?.view;
+    for (const key of this.#recordsByPatient.get(patientId) ?? []) {
+      const view = this.#docs.get(key)?.view;
       if (view === undefined || view.collection !== 'immunization_records') continue;
       if (view.docId === docId || view.deleted) continue;
       if (

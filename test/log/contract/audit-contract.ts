@@ -189,5 +189,38 @@ export const auditContract = (factory: LogFactory): void => {
         },
         { schemas: WITH_SCHEMA_ZERO },
       ));
+
+    it('flags a possible duplicate within one batch, and never for a deleted record', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        const first = await tablet.push(
+          tablet.op('patients', 'p2', 'create', patientData(FA)),
+          tablet.op('immunization_records', 'r3', 'create', recordData('p2', FA)),
+          tablet.op('immunization_records', 'r4', 'create', recordData('p2', FA)),
+          tablet.op('immunization_records', 'r5', 'create', recordData('p2', FA, 2)),
+        );
+        expect(first.results.map((r) => r.status)).toEqual([
+          'accepted',
+          'accepted',
+          'accepted',
+          'accepted',
+        ]);
+        const second = await tablet.push(
+          tablet.op('immunization_records', 'r3', 'delete'),
+          tablet.op('immunization_records', 'r4', 'delete'),
+          tablet.op('immunization_records', 'r6', 'create', recordData('p2', FA)),
+        );
+        expect(second.results.map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+        const flags = await log.flagsOf(
+          [2, 3, 4, 7].map((seq) => ({ deviceId: 'tablet-a1', seq })),
+        );
+        expect(Object.fromEntries(flags)).toEqual({
+          'tablet-a1:2': [],
+          'tablet-a1:3': ['possible_duplicate'],
+          'tablet-a1:4': [],
+          'tablet-a1:7': [],
+        });
+      }));
   });
 };

@@ -1,0 +1,97 @@
+/**
+ * The real server as a child process for benchmarks (`immune-sync serve --port 0`), on an SQLite
+ * file or a Postgres schema, on 127.0.0.1 only; ready once it prints its URL. Its peak resident
+ * memory is read from /proc before it stops.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where the server keeps its log. */
+export type BenchStore =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
+
+/** A running server. */
+export interface BenchServer {
+  readonly url: string;
+  readonly pid: number;
+  /** The server's peak resident set so far, bytes (Linux; 0 elsewhere). */
+  peakRss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const storeArgs = (store: BenchStore): readonly string[] =>
+  store.kind === 'sqlite'
+    ? ['--db', store.path]
+    : ['--postgres', store.url, '--schema', store.schema];
+
+/** A process's peak resident set (VmHWM), bytes. */
+export const peakRssOf = async (pid: number): Promise<number> => {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0;
+  }
+};
+
+/** Starts a server; rejects with its output if it exits or stays silent for 60 s. */
+export const startBenchServer = (store: BenchStore, principals: string): Promise<BenchServer> =>
+  new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--principals',
+        principals,
+        '--log-level',
+        'warn',
+        ...storeArgs(store),
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, FORCE_COLOR: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const output: string[] = [];
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not start within 60 s:\n${output.join('')}`));
+    }, 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}):\n${output.join('')}`));
+    });
+    const watch = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      const url = /immune-sync listening on (http:\/\/\S+)/.exec(output.join(''))?.[1];
+      if (url === undefined || child.pid === undefined) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', watch);
+      const pid = child.pid;
+      resolve({
+        url,
+        pid,
+        peakRss: () => peakRssOf(pid),
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout?.on('data', watch);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  });

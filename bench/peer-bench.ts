@@ -1,0 +1,216 @@
+/**
+ * Against a peer: the same data set (PEER_PATIENTS patients, default 10,000, and three times as
+ * many immunization records) replicated by PouchDB with pouchdb-server (LevelDB on both sides)
+ * and by immune-sync (`createReplica` on SQLite, the real server on SQLite), over loopback, in
+ * the same run: the initial sync of a fresh client, then the push of PEER_EDITS offline edits
+ * (default 10,000: a patient's village changed). Documents per second, and immune-sync's
+ * multiple of PouchDB's.
+ *
+ *   npm run bench -- peer
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import PouchDB from 'pouchdb';
+import { createReplica } from '../src/client/replica.ts';
+import { httpTransport } from '../src/client/transports/http-transport.ts';
+import {
+  type DatasetConfig,
+  datasetOf,
+  deviceOps,
+  facilitiesOf,
+  patientIdOf,
+} from './data/immunization-dataset.ts';
+import { ADMIN_TOKEN, writePrincipals } from './harness/bench-principals.ts';
+import { count, type ResultRow, report } from './harness/bench-results.ts';
+import { startBenchServer } from './harness/bench-server.ts';
+import { freshStore } from './harness/bench-stores.ts';
+import { LogBuilder } from './harness/build-log.ts';
+import { openLog } from './harness/open-log.ts';
+import { startPouchServer } from './harness/pouchdb-server-process.ts';
+import { retryingFetch } from './harness/retrying-fetch.ts';
+
+const PATIENTS = Number(process.env.PEER_PATIENTS ?? 10_000);
+const EDITS = Math.min(PATIENTS, Number(process.env.PEER_EDITS ?? 10_000));
+const TARGET_MULTIPLE = 10;
+
+/** Seconds of each measured step. */
+interface Timings {
+  readonly docs: number;
+  readonly initialSeconds: number;
+  readonly pushSeconds: number;
+}
+
+/** A document of the data set as PouchDB stores it. */
+interface PouchDoc {
+  _id: string;
+  collection: string;
+  [field: string]: unknown;
+}
+
+const pouchDocsOf = function* (config: DatasetConfig): Generator<PouchDoc> {
+  for (const facility of facilitiesOf(config)) {
+    yield { _id: `facilities:${facility.docId}`, collection: 'facilities', ...facility.data };
+    for (const op of deviceOps(config, facility)) {
+      const data = typeof op.data === 'object' && op.data !== null ? op.data : {};
+      yield {
+        _id: `${String(op.collection)}:${String(op.docId)}`,
+        collection: String(op.collection),
+        ...data,
+      };
+    }
+  }
+};
+
+const pouchRun = async (config: DatasetConfig, dir: string): Promise<Timings> => {
+  const serverDir = join(dir, 'pouchdb-server');
+  await mkdir(serverDir, { recursive: true });
+  const server = await startPouchServer(serverDir);
+  try {
+    const remote = new PouchDB(`${server.url}/immunization`);
+    let batch: PouchDoc[] = [];
+    let docs = 0;
+    for (const doc of pouchDocsOf(config)) {
+      batch.push(doc);
+      if (batch.length === 1000) {
+        await remote.bulkDocs(batch);
+        docs += batch.length;
+        batch = [];
+      }
+    }
+    await remote.bulkDocs(batch);
+    docs += batch.length;
+
+    const local = new PouchDB(join(dir, 'pouch-client'));
+    const initialStarted = performance.now();
+    await local.replicate.from(remote, { batch_size: 1000 });
+    const initialSeconds = (performance.now() - initialStarted) / 1000;
+
+    const patients = await local.allDocs({
+      startkey: 'patients:',
+      endkey: 'patients:\ufff0',
+      include_docs: true,
+      limit: EDITS,
+    });
+    const edited = patients.rows.flatMap((row) =>
+      row.doc === undefined ? [] : [{ ...row.doc, townVillage: 'Kisozi (moved)' }],
+    );
+    await local.bulkDocs(edited);
+    const pushStarted = performance.now();
+    const pushed = await local.replicate.to(remote, { batch_size: 1000 });
+    const pushSeconds = (performance.now() - pushStarted) / 1000;
+    if (pushed.docs_written !== EDITS)
+      throw new Error(`PouchDB pushed ${pushed.docs_written} docs`);
+    await local.close();
+    await remote.close();
+    return { docs, initialSeconds, pushSeconds };
+  } finally {
+    await server.stop();
+  }
+};
+
+const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> => {
+  const fresh = await freshStore('sqlite');
+  try {
+    const principals = join(fresh.dir, 'principals.json');
+    await writePrincipals(principals, facilitiesOf(config));
+    const builder = new LogBuilder(config);
+    const log = await openLog(fresh.store);
+    try {
+      await builder.seed(log);
+      await builder.next(log, Number.POSITIVE_INFINITY);
+    } finally {
+      await log.close();
+    }
+    const server = await startBenchServer(fresh.store, principals);
+    try {
+      const replica = await createReplica({
+        path: join(dir, 'immune-replica.db'),
+        deviceId: 'bench-peer-tablet',
+        principal: { userId: 'bench-admin', role: 'admin' },
+        transport: httpTransport({
+          baseUrl: server.url,
+          token: ADMIN_TOKEN,
+          timeoutMs: 300_000,
+          fetch: retryingFetch,
+        }),
+      });
+      try {
+        const initialStarted = performance.now();
+        const initial = await replica.sync();
+        const initialSeconds = (performance.now() - initialStarted) / 1000;
+        if (!initial.ok) throw new Error(`initial sync failed: ${JSON.stringify(initial.failure)}`);
+        for (let i = 0; i < EDITS; i++) {
+          const written = await replica.patients.update(patientIdOf(i), {
+            townVillage: 'Kisozi (moved)',
+          });
+          if (E.isLeft(written)) throw new Error(`an edit failed: ${JSON.stringify(written.left)}`);
+        }
+        const pushStarted = performance.now();
+        const pushed = await replica.sync();
+        const pushSeconds = (performance.now() - pushStarted) / 1000;
+        if (!pushed.ok || pushed.pushed !== EDITS) {
+          throw new Error(`push sync: ${JSON.stringify(pushed)}`);
+        }
+        return { docs: builder.size, initialSeconds, pushSeconds };
+      } finally {
+        await replica.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await fresh.remove();
+  }
+};
+
+const main = async (): Promise<void> => {
+  const config = datasetOf(PATIENTS);
+  const fresh = await freshStore('sqlite');
+  try {
+    const pouch = await pouchRun(config, fresh.dir);
+    console.error(`peer: PouchDB done ${JSON.stringify(pouch)}`);
+    const immune = await immuneRun(config, fresh.dir);
+    console.error(`peer: immune-sync done ${JSON.stringify(immune)}`);
+    const rows: ResultRow[] = [];
+    const steps = [
+      {
+        step: 'initial sync of a fresh client',
+        p: pouch.docs / pouch.initialSeconds,
+        i: immune.docs / immune.initialSeconds,
+        pd: pouch.docs,
+        id: immune.docs,
+        ps: pouch.initialSeconds,
+        is: immune.initialSeconds,
+      },
+      {
+        step: `push of ${count(EDITS)} offline edits`,
+        p: EDITS / pouch.pushSeconds,
+        i: EDITS / immune.pushSeconds,
+        pd: EDITS,
+        id: EDITS,
+        ps: pouch.pushSeconds,
+        is: immune.pushSeconds,
+      },
+    ];
+    for (const s of steps) {
+      const multiple = s.i / s.p;
+      rows.push({
+        step: s.step,
+        'PouchDB docs': count(s.pd),
+        'PouchDB (s)': s.ps.toFixed(2),
+        'PouchDB docs/s': count(s.p),
+        'immune-sync docs (ops)': count(s.id),
+        'immune-sync (s)': s.is.toFixed(2),
+        'immune-sync docs/s': count(s.i),
+        'immune-sync / PouchDB': `${multiple.toFixed(2)}x`,
+        target: `>= ${TARGET_MULTIPLE}x: ${multiple >= TARGET_MULTIPLE ? 'met' : 'NOT met'}`,
+      });
+    }
+    await report('peer', rows, { dataset: config, edits: EDITS, pouch, immune });
+  } finally {
+    await fresh.remove();
+  }
+};
+
+await main();

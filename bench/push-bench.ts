@@ -1,0 +1,87 @@
+/**
+ * Push throughput end to end: a health worker's tablet pushes PUSH_OPS generated ops (patients
+ * and their immunization records) over HTTP to the real server (`immune-sync serve`, a child
+ * process), in batches of 100, 500 and 1,000, each batch size on a fresh store; beside it, the
+ * raw rate of inserting the same ops as plain rows into the same database in one transaction.
+ * The ratio push / raw is the figure. SQLite always; Postgres when DATABASE_URL is set.
+ *
+ *   npm run bench -- push                      (PUSH_OPS=20000 by default)
+ */
+import { join } from 'node:path';
+import { datasetOf, deviceOps, facilitiesOf, type RawOp } from './data/immunization-dataset.ts';
+import { writePrincipals } from './harness/bench-principals.ts';
+import { count, type ResultRow, report } from './harness/bench-results.ts';
+import { startBenchServer } from './harness/bench-server.ts';
+import { backends, freshStore } from './harness/bench-stores.ts';
+import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
+import { rawInsertRate } from './harness/raw-insert.ts';
+
+const OPS = Number(process.env.PUSH_OPS ?? 20_000);
+const BATCHES = [100, 500, 1000];
+const TARGET_SQLITE = 20_000;
+
+/** The first `OPS` ops of the first facility's tablet (one patient, then its doses, ...). */
+const opsToPush = (): {
+  readonly ops: readonly RawOp[];
+  readonly config: ReturnType<typeof datasetOf>;
+} => {
+  // A data set with one facility's tablet holding at least OPS ops.
+  const config = { ...datasetOf(OPS), facilities: 2 };
+  const facility = facilitiesOf(config)[0];
+  if (facility === undefined) throw new Error('no facility');
+  const ops: RawOp[] = [];
+  for (const op of deviceOps(config, facility)) {
+    if (ops.length === OPS) break;
+    ops.push(op);
+  }
+  return { ops, config };
+};
+
+const main = async (): Promise<void> => {
+  const { ops, config } = opsToPush();
+  const facility = facilitiesOf(config)[0];
+  if (facility === undefined) throw new Error('no facility');
+  const rows: ResultRow[] = [];
+  for (const kind of backends()) {
+    for (const batch of BATCHES) {
+      const fresh = await freshStore(kind);
+      try {
+        const principals = join(fresh.dir, 'principals.json');
+        await writePrincipals(principals, facilitiesOf(config));
+        const server = await startBenchServer(fresh.store, principals);
+        let seconds: number;
+        let batchTimes: readonly number[];
+        try {
+          await pushFacilities(server.url, config);
+          const started = performance.now();
+          batchTimes = await pushFacilityOps(server.url, facility, ops, batch);
+          seconds = (performance.now() - started) / 1000;
+        } finally {
+          await server.stop();
+        }
+        const raw = await rawInsertRate(fresh.store, ops);
+        const pushRate = ops.length / seconds;
+        const sorted = [...batchTimes].sort((a, b) => a - b);
+        rows.push({
+          backend: fresh.label,
+          'batch (ops)': batch,
+          ops: count(ops.length),
+          'push (ops/s)': count(pushRate),
+          'p50 batch (ms)': (sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1),
+          'raw insert, 1 tx (rows/s)': count(raw),
+          'push / raw': (pushRate / raw).toFixed(3),
+          target:
+            kind === 'sqlite'
+              ? `>= ${count(TARGET_SQLITE)}: ${pushRate >= TARGET_SQLITE ? 'met' : 'NOT met'}`
+              : '-',
+        });
+        console.error(`push ${fresh.label} batch ${batch}: ${count(pushRate)} ops/s`);
+      } finally {
+        await fresh.remove();
+      }
+    }
+  }
+  await report('push', rows, { ops: ops.length, batches: BATCHES, dataset: config });
+};
+
+await main();

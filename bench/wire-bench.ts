@@ -1,0 +1,120 @@
+/**
+ * Bytes on the wire per op pulled: a tablet pushes WIRE_OPS generated ops (default 10,000)
+ * to the real server, then another device of the same facility pulls them all in pages of 1,000,
+ * once asking for gzip and once for identity; the answers' bytes as sent (before decoding).
+ * Push bodies are measured too (JSON, and gzip as the client sends them).
+ *
+ *   npm run bench -- wire
+ */
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { encodeOperation } from '../src/domain/operation.ts';
+import { datasetOf, deviceOps, facilitiesOf, type RawOp } from './data/immunization-dataset.ts';
+import { writePrincipals } from './harness/bench-principals.ts';
+import { count, report } from './harness/bench-results.ts';
+import { startBenchServer } from './harness/bench-server.ts';
+import { freshStore } from './harness/bench-stores.ts';
+import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
+import { rawGet } from './harness/raw-get.ts';
+import { typedOps } from './harness/typed-ops.ts';
+
+const OPS = Number(process.env.WIRE_OPS ?? 10_000);
+const PAGE = 1000;
+
+/** The part of a pull answer this benchmark reads. */
+const PageShape = t.type({
+  ops: t.array(t.unknown),
+  next: t.string,
+  hasMore: t.boolean,
+});
+
+const pullAll = async (url: string, token: string, deviceId: string, encoding: string) => {
+  let after: string | undefined;
+  let bytes = 0;
+  let ops = 0;
+  let pages = 0;
+  let seen = '';
+  for (;;) {
+    const query = new URLSearchParams({ limit: String(PAGE), deviceId });
+    if (after !== undefined) query.set('after', after);
+    const answer = await rawGet(`${url}/v1/pull?${query}`, {
+      authorization: `Bearer ${token}`,
+      'accept-encoding': encoding,
+    });
+    if (answer.status !== 200) throw new Error(`pull answered ${answer.status}`);
+    seen = answer.encoding;
+    bytes += answer.body.byteLength;
+    pages += 1;
+    const text = (answer.encoding === 'gzip' ? gunzipSync(answer.body) : answer.body).toString(
+      'utf8',
+    );
+    const page = PageShape.decode(JSON.parse(text));
+    if (E.isLeft(page)) throw new Error('a pull answer of an unexpected shape');
+    ops += page.right.ops.length;
+    after = page.right.next;
+    if (!page.right.hasMore) break;
+  }
+  return { bytes, ops, pages, encoding: seen };
+};
+
+const main = async (): Promise<void> => {
+  const config = { ...datasetOf(OPS), facilities: 2 };
+  const facility = facilitiesOf(config)[0];
+  if (facility === undefined) throw new Error('no facility');
+  const raws: RawOp[] = [];
+  for (const op of deviceOps(config, facility)) {
+    if (raws.length === OPS) break;
+    raws.push(op);
+  }
+  const fresh = await freshStore('sqlite');
+  const principals = join(fresh.dir, 'principals.json');
+  await writePrincipals(principals, facilitiesOf(config));
+  const server = await startBenchServer(fresh.store, principals);
+  const rows = [];
+  try {
+    await pushFacilities(server.url, config);
+    await pushFacilityOps(server.url, facility, raws, 1000);
+    const reader = `${facility.deviceId}-reader`;
+    for (const encoding of ['gzip', 'identity']) {
+      const pulled = await pullAll(server.url, facility.workerToken, reader, encoding);
+      rows.push({
+        direction: 'pull (logged ops)',
+        'asked for': encoding,
+        'sent as': pulled.encoding,
+        'ops (all visible)': count(pulled.ops),
+        pages: pulled.pages,
+        bytes: count(pulled.bytes),
+        'bytes/op': (pulled.bytes / pulled.ops).toFixed(1),
+      });
+    }
+    const body = Buffer.from(
+      JSON.stringify({
+        deviceId: facility.deviceId,
+        ops: typedOps(raws.slice(0, 1000)).map(encodeOperation),
+      }),
+    );
+    const bodies: readonly { readonly encoding: string; readonly bytes: number }[] = [
+      { encoding: 'gzip', bytes: gzipSync(body).byteLength },
+      { encoding: 'identity', bytes: body.byteLength },
+    ];
+    for (const { encoding, bytes } of bodies) {
+      rows.push({
+        direction: 'push body (1,000 ops)',
+        'asked for': encoding,
+        'sent as': encoding,
+        'ops (all visible)': '1,000',
+        pages: 1,
+        bytes: count(bytes),
+        'bytes/op': (bytes / 1000).toFixed(1),
+      });
+    }
+  } finally {
+    await server.stop();
+    await fresh.remove();
+  }
+  await report('wire', rows, { ops: OPS, page: PAGE, dataset: config });
+};
+
+await main();
