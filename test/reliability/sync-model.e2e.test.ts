@@ -516,6 +516,11 @@ const setup = async (): Promise<{ model: Model; real: Real }> => {
 
 /** Everything online, two clean rounds of syncs, then the final checks. */
 const finish = async (model: Model, real: Real): Promise<void> => {
+  // Every run syncs offline at least once, whatever the commands drew.
+  const first = deviceOf(real, 0);
+  first.network.online = false;
+  model.online[0] = false;
+  await new Sync(0).run(model, real);
   for (const [i, d] of real.devices.entries()) {
     d.network.online = true;
     model.online[i] = true;
