@@ -19,18 +19,16 @@
  *
  * Not a test: figures depend on the machine. Traffic goes to 127.0.0.1 only.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import pg from 'pg';
 import { createReplica, type Replica } from '../src/client/replica.ts';
 import { httpTransport } from '../src/client/transports/http-transport.ts';
 import type { AuthorRole } from '../src/domain/principal.ts';
+import { startBenchServer } from './harness/bench-server.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DEVICES = Number(process.env.LOAD_DEVICES ?? 50);
 const OPS = Number(process.env.LOAD_OPS ?? 2000);
 const SYNC_EVERY = Number(process.env.LOAD_SYNC_EVERY ?? 50);
@@ -75,59 +73,6 @@ const principalsText = (): string =>
 
 // ---------------------------------------------------------------------------------------------
 // The server
-
-interface Server {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-const startServer = (storeArgs: readonly string[], principals: string): Promise<Server> =>
-  new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--principals',
-        principals,
-        '--log-level',
-        'warn',
-        ...storeArgs,
-      ],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, FORCE_COLOR: '0' },
-      },
-    );
-    let output = '';
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url !== undefined) {
-        child.stdout?.off('data', onData);
-        resolve({
-          url,
-          stop: async () => {
-            child.kill('SIGTERM');
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${output}`)));
-  });
 
 // ---------------------------------------------------------------------------------------------
 // Devices
@@ -536,7 +481,10 @@ const main = async (): Promise<void> => {
     console.log(
       `load: ${DEVICES} devices × ${OPS} ops, a sync every ${SYNC_EVERY} ops, ${SHARED} shared patients and records per facility`,
     );
-    const sqlite = await startServer(['--db', join(dir, 'load.db')], principals);
+    const sqlite = await startBenchServer(
+      { kind: 'sqlite', path: join(dir, 'load.db') },
+      principals,
+    );
     try {
       const figures = await runLoad('sqlite', [sqlite.url]);
       results.push(figures);
@@ -549,9 +497,9 @@ const main = async (): Promise<void> => {
       console.log('postgres: DATABASE_URL not set, skipped');
     } else {
       const schema = `load_${process.pid}_${Date.now().toString(36)}`;
-      const args = ['--postgres', databaseUrl, '--schema', schema];
-      const first = await startServer(args, principals);
-      const second = await startServer(args, principals).catch(async (error: unknown) => {
+      const store = { kind: 'postgres' as const, url: databaseUrl, schema };
+      const first = await startBenchServer(store, principals);
+      const second = await startBenchServer(store, principals).catch(async (error: unknown) => {
         await first.stop();
         throw error;
       });
