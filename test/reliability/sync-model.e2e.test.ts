@@ -331,7 +331,12 @@ class Sync implements SyncCommand {
       happened.offlineSyncs += 1;
       expect((await device.replica.status()).pending).toBe(before);
     }
-    expect(await device.replica.rejections()).toEqual([]);
+    // The one rejection the commands can provoke: a record or notification created for the
+    // shared patient after another device deleted it (the server refuses a dangling patientId).
+    const unexpected = (await device.replica.rejections()).filter(
+      (r) => !(r.op.kind === 'create' && r.error.path === 'data.patientId'),
+    );
+    expect(unexpected).toEqual([]);
     await checkLog(model, real);
   }
   toString = (): string => `sync(${this.device})`;
@@ -578,7 +583,13 @@ describe('replicas and the server under edits, partitions and crashes', () => {
           }
         },
       ),
-      { numRuns: 12, endOnFailure: true },
+      // MODEL_SEED and MODEL_PATH replay a failure that CI printed.
+      {
+        numRuns: 12,
+        endOnFailure: true,
+        ...(process.env.MODEL_SEED === undefined ? {} : { seed: Number(process.env.MODEL_SEED) }),
+        ...(process.env.MODEL_PATH === undefined ? {} : { path: process.env.MODEL_PATH }),
+      },
     );
     console.info(`model runs: ${JSON.stringify(happened)}`);
     for (const [what, count] of Object.entries(happened)) {
