@@ -45,6 +45,8 @@ export const startBenchServer = (store: BenchStore, principals: string): Promise
     const child: ChildProcess = spawn(
       process.execPath,
       [
+        // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. `--cpu-prof`.
+        ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
         '--import',
         'tsx',
         'src/cli/main.ts',
