@@ -83,13 +83,25 @@ const checkReferences = (op: Operation, ctx: RuleContext): OpError | undefined =
   return undefined;
 };
 
+/**
+ * The latest event date allowed at `now`: tomorrow (UTC), for clocks ahead of UTC. A batch checks
+ * every op at the same `now`, so the last answer is kept.
+ */
+let latestEventDateMemo: { readonly now: number; readonly date: string } | undefined;
+const latestEventDate = (now: number): string => {
+  if (latestEventDateMemo?.now !== now) {
+    latestEventDateMemo = { now, date: addDays(calendarDateOf(now), 1) };
+  }
+  return latestEventDateMemo.date;
+};
+
 const checkDates = (
   op: Operation,
   ctx: RuleContext,
   current: DocumentView | undefined,
 ): OpError | undefined => {
   const written = dataOf(op);
-  const latest = addDays(calendarDateOf(ctx.now), 1);
+  const latest = latestEventDate(ctx.now);
   for (const field of EVENT_DATES) {
     const date = stringField(written, field);
     if (date !== undefined && date > latest) {

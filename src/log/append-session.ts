@@ -31,6 +31,7 @@ import { apply, fold } from '../projections/document-state.ts';
 import { SKEW_TOLERANCE_MS } from '../projections/history.ts';
 import { viewOf } from '../projections/materialize.ts';
 import { prefetchBatch, prefetchOp } from './batch-prefetch.ts';
+import type { CompiledInserts } from './compiled-inserts.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import type { DeviceProgress } from './device-registry.ts';
 import type { CachedDocument } from './document-cache.ts';
@@ -55,6 +56,8 @@ export interface AppendEnvironment {
   readonly fault: (stage: FaultStage, index: number) => void;
   /** Announces the new head to other instances, inside the transaction (if the backend can). */
   readonly announce: (trx: Kysely<LogTables>, head: number) => Promise<void>;
+  /** The log's compiled inserts, reused from one append to the next. */
+  readonly inserts: CompiledInserts;
 }
 
 /** Who vouches for an op: a user through push (permissions apply), or the server itself. */
@@ -98,7 +101,7 @@ export class AppendSession {
     this.#head = head;
     this.#startHead = head;
     this.cache = new DocumentCache(trx);
-    this.#writes = new PendingWrites(env.dialect.maxParameters);
+    this.#writes = new PendingWrites(env.dialect.maxParameters, env.inserts);
   }
 
   /** Takes the append lock and reads the head; call first in the transaction. */

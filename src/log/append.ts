@@ -91,7 +91,8 @@ export const appendBatch = (
     };
     const known = request.ops.map((o) => o.seq).filter((seq) => seq <= device.ackedSeq);
     const prior = await priorAnswers(trx, env, request.deviceId, known);
-    const author: Author = { userId: request.principal.userId, role: request.principal.role };
+    // Keys in sorted order, as the states that record the author store it (`document-state.ts`).
+    const author: Author = { role: request.principal.role, userId: request.principal.userId };
     const results: OpResult[] = [];
     await session.prefetch(request.ops.filter((o) => o.seq > device.ackedSeq).map((o) => o.raw));
 

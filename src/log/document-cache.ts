@@ -123,6 +123,8 @@ export class DocumentCache {
 
   /** Loads the documents not loaded yet (one query per collection and chunk). */
   async load(refs: readonly DocumentRef[]): Promise<void> {
+    // Most look-ups of an append find everything loaded already: no query, no bookkeeping.
+    if (refs.every((ref) => this.#docs.has(documentKey(ref.collection, ref.docId)))) return;
     const missing = new Map<CollectionName, Set<string>>();
     for (const ref of refs) {
       if (this.#docs.has(documentKey(ref.collection, ref.docId))) continue;
@@ -157,6 +159,7 @@ export class DocumentCache {
 
   /** Loads every immunization record of these patients (for the duplicate-dose flag). */
   async loadRecordsOfPatients(patientIds: readonly string[]): Promise<void> {
+    if (patientIds.every((id) => this.#patientsWithRecords.has(id))) return;
     const missing = [...new Set(patientIds)].filter((id) => !this.#patientsWithRecords.has(id));
     for (const part of chunks(missing, CHUNK)) {
       const rows = await this.#db

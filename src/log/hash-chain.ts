@@ -14,11 +14,18 @@ import { canonicalJson } from './canonical-json.ts';
 /** The hash a device's chain starts from. */
 export const GENESIS_HASH = '';
 
+/** The ISO text of an op's receive time; the ops of a batch share one, so the last is kept. */
+let receivedAtMemo: { readonly ms: number; readonly iso: string } | undefined;
+const receivedAtText = (ms: number): string => {
+  if (receivedAtMemo?.ms !== ms) receivedAtMemo = { ms, iso: new Date(ms).toISOString() };
+  return receivedAtMemo.iso;
+};
+
 /** The record the chain hashes for one op. */
 export const chainedRecordOf = (op: LoggedOp): Record<string, unknown> => ({
   ...encodeOperation(op),
-  author: { userId: op.author.userId, role: op.author.role },
-  receivedAt: new Date(op.receivedAt).toISOString(),
+  author: { role: op.author.role, userId: op.author.userId },
+  receivedAt: receivedAtText(op.receivedAt),
   scope: op.scope,
 });
 

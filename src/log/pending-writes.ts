@@ -1,8 +1,9 @@
 /**
  * The rows an append transaction has produced and not written yet. Ops, visibility rows and
- * quarantined ops are written in multi-row statements; documents, their facilities and their
- * conflict records are written once per flush, from the documents' final states. Everything is
- * written inside the append's transaction, so a batch is durable entirely or not at all.
+ * quarantined ops are written in multi-row statements (each shape compiled once:
+ * `compiled-inserts.ts`); documents, their facilities and their conflict records are written once
+ * per flush, from the documents' final states. Everything is written inside the append's
+ * transaction, so a batch is durable entirely or not at all.
  *
  * Invariants:
  * 1. After `flush`, the store holds every row produced so far: queries that read the log
@@ -16,10 +17,12 @@ import { conflictsOf } from '../projections/conflicts.ts';
 import { materialize } from '../projections/materialize.ts';
 import { encodeState } from '../projections/state-codec.ts';
 import { canonicalJson } from './canonical-json.ts';
+import type { CompiledInserts, InsertStatement } from './compiled-inserts.ts';
 import type { CachedDocument, DocumentCache } from './document-cache.ts';
 import { patientIdOf } from './document-scope.ts';
 import type {
   ConflictsTable,
+  DocumentFacilitiesTable,
   DocumentsTable,
   LogTables,
   OpsTable,
@@ -43,9 +46,70 @@ const DOCUMENTS_COLUMNS = 9;
 const DOCUMENT_FACILITIES_COLUMNS = 3;
 const CONFLICTS_COLUMNS = 9;
 
+const INSERT_OPS: InsertStatement<Insertable<OpsTable>> = {
+  name: 'ops',
+  build: (db, rows) => db.insertInto('ops').values(rows),
+};
+
+const INSERT_VISIBILITY: InsertStatement<Insertable<VisibilityTable>> = {
+  name: 'visibility',
+  build: (db, rows) =>
+    db
+      .insertInto('visibility')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing()),
+};
+
+const INSERT_QUARANTINE: InsertStatement<Insertable<QuarantineTable>> = {
+  name: 'quarantine',
+  build: (db, rows) => db.insertInto('quarantine').values(rows),
+};
+
+const UPSERT_DOCUMENTS: InsertStatement<Insertable<DocumentsTable>> = {
+  name: 'documents',
+  build: (db, rows) =>
+    db
+      .insertInto('documents')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['collection', 'doc_id']).doUpdateSet((eb) => ({
+          state: eb.ref('excluded.state'),
+          data: eb.ref('excluded.data'),
+          deleted: eb.ref('excluded.deleted'),
+          patient_id: eb.ref('excluded.patient_id'),
+          facilities: eb.ref('excluded.facilities'),
+          last_position: eb.ref('excluded.last_position'),
+        })),
+      ),
+};
+
+const INSERT_DOCUMENT_FACILITIES: InsertStatement<Insertable<DocumentFacilitiesTable>> = {
+  name: 'document_facilities',
+  build: (db, rows) => db.insertInto('document_facilities').values(rows),
+};
+
+const UPSERT_CONFLICTS: InsertStatement<Insertable<ConflictsTable>> = {
+  name: 'conflicts',
+  build: (db, rows) =>
+    db
+      .insertInto('conflicts')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          kind: eb.ref('excluded.kind'),
+          current: eb.ref('excluded.current'),
+          live: eb.ref('excluded.live'),
+          record: eb.ref('excluded.record'),
+          position: eb.ref('excluded.position'),
+        })),
+      ),
+};
+
 /** The `documents` row of a document's state. */
 export const documentRowOf = (doc: CachedDocument): Insertable<DocumentsTable> => {
-  const m = materialize(doc.state);
+  // The cached view is `viewOf(state)`: the same fields, already materialized.
+  const m = doc.view ?? materialize(doc.state);
   return {
     collection: doc.collection,
     doc_id: doc.docId,
@@ -81,12 +145,14 @@ const sameFacilities = (a: readonly string[] | undefined, b: readonly string[]):
 /** Rows produced by an append transaction, waiting for the next flush. */
 export class PendingWrites {
   readonly #maxParameters: number;
+  readonly #inserts: CompiledInserts;
   #ops: Insertable<OpsTable>[] = [];
   #visibility: Insertable<VisibilityTable>[] = [];
   #quarantine: Insertable<QuarantineTable>[] = [];
 
-  constructor(maxParameters: number) {
+  constructor(maxParameters: number, inserts: CompiledInserts) {
     this.#maxParameters = maxParameters;
+    this.#inserts = inserts;
   }
 
   addOp(row: Insertable<OpsTable>): void {
@@ -104,23 +170,21 @@ export class PendingWrites {
   /** Writes everything produced so far, and the changed documents of `cache`. */
   async flush(db: Kysely<LogTables>, cache: DocumentCache): Promise<void> {
     const max = this.#maxParameters;
-    for (const rows of batchesOf(this.#ops, OPS_COLUMNS, max))
-      await db.insertInto('ops').values(rows).execute();
+    const inserts = this.#inserts;
+    for (const rows of batchesOf(this.#ops, OPS_COLUMNS, max)) {
+      await inserts.run(db, INSERT_OPS, rows);
+    }
     for (const rows of batchesOf(this.#visibility, VISIBILITY_COLUMNS, max)) {
-      await db
-        .insertInto('visibility')
-        .values(rows)
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      await inserts.run(db, INSERT_VISIBILITY, rows);
     }
     for (const rows of batchesOf(this.#quarantine, QUARANTINE_COLUMNS, max)) {
-      await db.insertInto('quarantine').values(rows).execute();
+      await inserts.run(db, INSERT_QUARANTINE, rows);
     }
     this.#ops = [];
     this.#visibility = [];
     this.#quarantine = [];
     const dirty = cache.dirty();
-    await writeDocuments(db, dirty, max);
+    await writeDocuments(db, dirty, max, inserts);
     cache.markStored(dirty, (doc) => ({
       ...doc,
       storedFacilities: doc.facilities,
@@ -137,25 +201,13 @@ export const writeDocuments = async (
   db: Kysely<LogTables>,
   docs: readonly CachedDocument[],
   maxParameters: number,
+  inserts: CompiledInserts,
 ): Promise<void> => {
   for (const rows of batchesOf(docs.map(documentRowOf), DOCUMENTS_COLUMNS, maxParameters)) {
-    await db
-      .insertInto('documents')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['collection', 'doc_id']).doUpdateSet((eb) => ({
-          state: eb.ref('excluded.state'),
-          data: eb.ref('excluded.data'),
-          deleted: eb.ref('excluded.deleted'),
-          patient_id: eb.ref('excluded.patient_id'),
-          facilities: eb.ref('excluded.facilities'),
-          last_position: eb.ref('excluded.last_position'),
-        })),
-      )
-      .execute();
+    await inserts.run(db, UPSERT_DOCUMENTS, rows);
   }
 
-  const facilityRows: Insertable<LogTables['document_facilities']>[] = [];
+  const facilityRows: Insertable<DocumentFacilitiesTable>[] = [];
   for (const doc of docs) {
     if (sameFacilities(doc.storedFacilities, doc.facilities)) continue;
     if (doc.storedFacilities !== undefined && doc.storedFacilities.length > 0) {
@@ -170,7 +222,7 @@ export const writeDocuments = async (
     }
   }
   for (const rows of batchesOf(facilityRows, DOCUMENT_FACILITIES_COLUMNS, maxParameters)) {
-    await db.insertInto('document_facilities').values(rows).execute();
+    await inserts.run(db, INSERT_DOCUMENT_FACILITIES, rows);
   }
 
   const upserts: Insertable<ConflictsTable>[] = [];
@@ -187,20 +239,7 @@ export const writeDocuments = async (
     for (const id of before.keys()) if (!kept.has(id)) retired.push(id);
   }
   for (const rows of batchesOf(upserts, CONFLICTS_COLUMNS, maxParameters)) {
-    await db
-      .insertInto('conflicts')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          kind: eb.ref('excluded.kind'),
-          current: eb.ref('excluded.current'),
-          live: eb.ref('excluded.live'),
-          record: eb.ref('excluded.record'),
-          position: eb.ref('excluded.position'),
-        })),
-      )
-      .execute();
+    await inserts.run(db, UPSERT_CONFLICTS, rows);
   }
   for (const ids of batchesOf(retired, 1, maxParameters - 1)) {
     await db.updateTable('conflicts').set({ live: 0 }).where('id', 'in', ids).execute();

@@ -16,6 +16,7 @@ import type { Kysely } from 'kysely';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import { fold } from '../projections/document-state.ts';
 import { viewOf } from '../projections/materialize.ts';
+import { CompiledInserts } from './compiled-inserts.ts';
 import { decodeCursor } from './cursor.ts';
 import type { CachedDocument } from './document-cache.ts';
 import { ownFacilitiesOf } from './document-scope.ts';
@@ -40,6 +41,7 @@ export const replayLog = async (
 ): Promise<{ readonly documents: number; readonly ops: number }> =>
   db.transaction().execute(async (trx) => {
     await dialect.serializeAppends(trx, identity.lockKey);
+    const inserts = new CompiledInserts();
     const head = await headPosition(trx);
     let upTo = head;
     if (asOf !== undefined) {
@@ -78,10 +80,10 @@ export const replayLog = async (
       ops += rows.length;
       progress?.(ops, upTo);
       if (batch.length >= WRITE_BATCH) {
-        await writeDocuments(trx, batch, dialect.maxParameters);
+        await writeDocuments(trx, batch, dialect.maxParameters, inserts);
         batch = [];
       }
     });
-    await writeDocuments(trx, batch, dialect.maxParameters);
+    await writeDocuments(trx, batch, dialect.maxParameters, inserts);
     return { documents, ops };
   });

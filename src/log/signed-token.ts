@@ -8,7 +8,7 @@
  * 2. A well-formed token of another epoch is `reset_required`, whatever its mac (that log's
  *    secret is not ours to check it with); a restored or reset server never misreads one.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { type SyncError, syncError } from '../domain/errors.ts';
 import type { LogIdentity } from './log-identity.ts';
@@ -21,8 +21,22 @@ const FIELD_SEPARATOR = '\u001f';
 
 export type TokenError = SyncError<'bad_cursor' | 'reset_required'>;
 
+/**
+ * Each identity's secret as a key object, made once: an append signs a cursor per op, and a key
+ * given as bytes would be imported again for every one.
+ */
+const keys = new WeakMap<LogIdentity, KeyObject>();
+
+const keyOf = (identity: LogIdentity): KeyObject => {
+  const known = keys.get(identity);
+  if (known !== undefined) return known;
+  const key = createSecretKey(identity.secret);
+  keys.set(identity, key);
+  return key;
+};
+
 const macOf = (identity: LogIdentity, signed: string): Buffer =>
-  createHmac('sha256', identity.secret).update(signed).digest().subarray(0, MAC_BYTES);
+  createHmac('sha256', keyOf(identity)).update(signed).digest().subarray(0, MAC_BYTES);
 
 /** Signs `fields` (no field may contain U+001F) as a token of `kind` (one letter). */
 export const signToken = (

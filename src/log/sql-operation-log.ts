@@ -22,6 +22,7 @@ import { type AppendOutcome, appendBatch, appendServerOps } from './append.ts';
 import type { AppendEnvironment } from './append-session.ts';
 import { flagsOfDots, quarantinedOps } from './audit-reads.ts';
 import { CommitListeners } from './commit-listeners.ts';
+import { CompiledInserts } from './compiled-inserts.ts';
 import { listConflicts } from './conflict-listing.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import { claimDevice, savePull } from './device-registry.ts';
@@ -109,6 +110,7 @@ export class SqlOperationLog implements OperationLog {
       userFacilities: options.userFacilities ?? (() => []),
       fault: fault === undefined ? () => undefined : fault,
       announce: (trx, head) => this.#listeners.announce(trx, head),
+      inserts: new CompiledInserts(),
     };
   }
 

@@ -59,25 +59,31 @@ export type ApplyResult =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'refold' };
 
+// States and their maxima are built with their keys in sorted order: every append stores the
+// states it changed as canonical JSON (`state-codec.ts`), which then has nothing to reorder.
+
 export const emptyState = (collection: CollectionName, docId: string): DocumentState => ({
   collection,
-  docId,
-  vv: {},
   created: false,
+  docId,
   maxima: {},
   records: [],
+  vv: {},
 });
 
 const maximumOf = (c: Candidate, field: string): FieldMaximum => ({
-  deviceId: c.deviceId,
-  seq: c.seq,
   author: c.author,
+  authority: c.authority,
+  deviceId: c.deviceId,
   hlc: c.hlc,
   receivedAt: c.receivedAt,
-  authority: c.authority,
   resolution: c.resolution,
+  seq: c.seq,
   value: c.writes[field] ?? null,
 });
+
+const byKey = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number =>
+  a < b ? -1 : a > b ? 1 : 0;
 
 const conflictCandidate = (
   c: Pick<FieldMaximum, 'deviceId' | 'seq' | 'author'>,
@@ -270,15 +276,16 @@ export const apply = (state: DocumentState, op: AuthoredOp): ApplyResult => {
     }
     maxima[field] = [maximumOf(c, field)];
   }
+  const newField = Object.keys(c.writes).some((field) => !Object.hasOwn(state.maxima, field));
   return {
     kind: 'applied',
     state: {
       collection: state.collection,
-      docId: state.docId,
-      vv: include(state.vv, c),
       created: state.created || c.kind === 'create',
-      maxima,
+      docId: state.docId,
+      maxima: newField ? Object.fromEntries(Object.entries(maxima).sort(byKey)) : maxima,
       records: records.length === state.records.length ? state.records : sortRecords(records),
+      vv: include(state.vv, c),
     },
   };
 };

@@ -5,6 +5,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import { reportValidation, type SyncError } from '../domain/errors.ts';
 import { Hlc } from '../domain/hlc.ts';
@@ -64,16 +65,7 @@ export const DocumentStateCodec = t.type({
   records: t.readonlyArray(ConflictRecordCodec),
 });
 
-/** JSON with object keys sorted at every level: equal values give equal text. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = Reflect.get(v, k);
-    return sorted;
-  });
-
-/** The state as canonical JSON text. */
+/** The state as canonical JSON text (equal states give equal text). */
 export const encodeState = (state: DocumentState): string => canonicalJson(state);
 
 /** Reads a stored state back; a damaged one is an `internal` error naming the path. */

@@ -14,6 +14,7 @@ import type { LogOptions } from '../../log/log-options.ts';
 import type { LogTables } from '../../log/log-tables.ts';
 import { openSqlOperationLog, type SqlOperationLog } from '../../log/sql-operation-log.ts';
 import { sqliteLogDialect } from './sqlite-log-dialect.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 /** How long a write waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -49,7 +50,9 @@ export const openSqliteLog = async ({
   const database = new Database(path);
   try {
     configureDurability(database, path);
-    const db = new Kysely<LogTables>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<LogTables>({
+      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    });
     return await openSqlOperationLog({ db, dialect: sqliteLogDialect(), options });
   } catch (error) {
     database.close();

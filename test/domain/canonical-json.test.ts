@@ -1,0 +1,70 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/domain/canonical-json.ts';
+
+/** The definition the one-pass writer must agree with: a sorted copy, then `JSON.stringify`. */
+const sortKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys(Reflect.get(value, key));
+    return out;
+  }
+  return value;
+};
+const reference = (value: unknown): string => JSON.stringify(sortKeys(value)) ?? 'null';
+
+/** JSON values with keys that stress the order: integer-like, near-integer, unicode. */
+const keyArb = fc.oneof(
+  fc.string(),
+  fc.constantFrom('0', '1', '2', '10', '9', '01', '-1', '1.5', '4294967294', '4294967295'),
+  fc.nat().map(String),
+  fc.string({ unit: 'binary' }),
+);
+const jsonArb = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.string({ unit: 'binary' }),
+    fc.double(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.array(tie('value')),
+    fc.dictionary(keyArb, tie('value')),
+  ),
+})).value;
+
+describe('canonicalJson', () => {
+  test.prop([jsonArb], { numRuns: 500 })(
+    'gives the text of JSON.stringify over a key-sorted copy',
+    (value) => {
+      expect(canonicalJson(value)).toBe(reference(value));
+    },
+  );
+
+  test.prop([fc.dictionary(keyArb, fc.jsonValue())])(
+    'gives equal text for objects whose keys were inserted in any order',
+    (value) => {
+      const reversed = Object.fromEntries(Object.entries(value).reverse());
+      expect(canonicalJson(reversed)).toBe(canonicalJson(value));
+    },
+  );
+
+  it('sorts keys at every depth and keeps arrays in order', () => {
+    expect(canonicalJson({ b: 1, a: [true, { d: null, c: 'x' }] })).toBe(
+      '{"a":[true,{"c":"x","d":null}],"b":1}',
+    );
+  });
+
+  it('leaves out undefined members, writes null for undefined elements and non-finite numbers', () => {
+    expect(canonicalJson({ a: undefined, b: [undefined, Number.NaN, Infinity] })).toBe(
+      '{"b":[null,null,null]}',
+    );
+    expect(canonicalJson(undefined)).toBe('null');
+  });
+
+  it('lists integer-like keys first, in numeric order, as a JS object does', () => {
+    expect(canonicalJson({ b: 1, 10: 2, 9: 3, '09': 4 })).toBe('{"9":3,"10":2,"09":4,"b":1}');
+  });
+});
