@@ -6,13 +6,19 @@
  *    whose logged ops the replica does not hold (it has them from a snapshot), and fetches
  *    their ops from the server (`GET /v1/ops/...`).
  * 2. `settleDocument`, inside the write transaction: computes the states with those ops and
- *    writes them. A document whose view still needs ops (a mutation raced the fetch, or the
- *    server would not give them) is marked stale and settled by a later cycle; its logged ops
- *    are kept, so nothing pulled is lost.
+ *    queues their writes (`SettleWrites`, applied together once every document is settled). A
+ *    document whose view still needs ops (a mutation raced the fetch, or the server would not
+ *    give them) is marked stale and settled by a later cycle; its logged ops are kept, so
+ *    nothing pulled is lost.
+ *
+ * Both phases read what they need of the store for all the documents at once (`readForSettling`):
+ * each document's reads and writes concern it alone, so reading them all first and writing them
+ * all last leaves what settling one after the other would.
  *
  * Invariants:
  * 1. A pulled op already known by its dot is ignored (DESIGN.md section 5).
  * 2. An outbox op that the base now holds has come back logged: it leaves the outbox.
+ * 3. One settlement per document in a pass.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { dotKey } from '../domain/ids.ts';
@@ -50,6 +56,63 @@ export interface SettledDocument {
   readonly conflicts: readonly ConflictRecord[];
 }
 
+/** What settling some documents reads of the store, read for all of them at once. */
+export interface SettleReads {
+  readonly docs: ReadonlyMap<string, StoredDocument>;
+  readonly pending: ReadonlyMap<string, readonly OutboxEntry[]>;
+  /** The incoming ops' dots already logged in the generation, by `dotKey`. */
+  readonly known: ReadonlySet<string>;
+}
+
+/** Reads what settling `settlements` needs, in a few queries. */
+export const readForSettling = async (
+  store: ReplicaStore,
+  generation: number,
+  settlements: readonly Settlement[],
+): Promise<SettleReads> => {
+  const keys = settlements.map((settlement) => settlement.key);
+  return {
+    docs: await store.documents(keys),
+    pending: await store.pendingOfDocuments(keys),
+    known: await store.knownDots(
+      settlements.flatMap((settlement) => settlement.incoming),
+      generation,
+    ),
+  };
+};
+
+/** The writes of settled documents, applied together (each concerns one document). */
+export class SettleWrites {
+  readonly #logged: LoggedOp[] = [];
+  readonly #returned: number[] = [];
+  readonly #deleted: DocKey[] = [];
+  readonly #put: StoredDocument[] = [];
+
+  logged(ops: readonly LoggedOp[]): void {
+    this.#logged.push(...ops);
+  }
+
+  returned(seqs: readonly number[]): void {
+    this.#returned.push(...seqs);
+  }
+
+  delete(key: DocKey): void {
+    this.#deleted.push(key);
+  }
+
+  put(doc: StoredDocument): void {
+    this.#put.push(doc);
+  }
+
+  /** Writes everything queued, in the caller's transaction. */
+  async apply(store: ReplicaStore, generation: number): Promise<void> {
+    await store.addLoggedOps(this.#logged, generation);
+    await store.removeFromOutbox(this.#returned);
+    for (const key of this.#deleted) await store.deleteDocument(key);
+    await store.putDocuments(this.#put);
+  }
+}
+
 interface Prepared {
   readonly doc: StoredDocument | undefined;
   readonly incoming: readonly LoggedOp[];
@@ -64,24 +127,25 @@ const uniqueByDot = (ops: readonly LoggedOp[]): LoggedOp[] => {
   return [...seen.values()];
 };
 
-/** Reads what settling needs and computes the states (without writing). */
+/** Computes the states from what was read (without writing). */
 const prepare = async (
   store: ReplicaStore,
   context: Pick<ReplicaContext, 'author'>,
   generation: number,
   settlement: Settlement,
   fetched: readonly LoggedOp[] | undefined,
+  reads: SettleReads,
 ): Promise<Prepared> => {
   const { key } = settlement;
-  const doc = await store.document(key);
+  const text = docKeyText(key);
+  const doc = reads.docs.get(text);
   const storedBase = doc?.base ?? null;
   const unique = uniqueByDot(settlement.incoming);
-  const known = await store.knownDots(unique, generation);
   // A document from a snapshot holds every op its version vector covers: the log appends
   // each device's ops in seq order, and the snapshot was taken at one cursor.
   const snapshotVv = doc !== undefined && !doc.complete && storedBase !== null ? storedBase.vv : {};
-  const incoming = unique.filter((op) => !known.has(dotKey(op)) && !covers(snapshotVv, op));
-  const pending = await store.pendingOf(key);
+  const incoming = unique.filter((op) => !reads.known.has(dotKey(op)) && !covers(snapshotVv, op));
+  const pending = reads.pending.get(text) ?? [];
   const pendingOps = pending.map((entry) => asPending(context, entry.op));
   const input = {
     collection: key.collection,
@@ -117,10 +181,18 @@ export const fetchMissingOps = async (
   settlements: readonly Settlement[],
 ): Promise<E.Either<TransportError, FetchedOps>> => {
   const fetched = new Map<string, readonly LoggedOp[]>();
+  const reads = await readForSettling(context.store, generation, settlements);
   for (const settlement of settlements) {
     const text = docKeyText(settlement.key);
     if (fetched.has(text)) continue;
-    const prepared = await prepare(context.store, context, generation, settlement, undefined);
+    const prepared = await prepare(
+      context.store,
+      context,
+      generation,
+      settlement,
+      undefined,
+      reads,
+    );
     if (prepared.result.kind === 'settled' || prepared.complete) continue;
     const ops = await transport.documentOps(settlement.key.collection, settlement.key.docId);
     if (E.isLeft(ops)) {
@@ -139,13 +211,18 @@ const ownCovered = (base: DocumentState | null, pending: readonly OutboxEntry[])
 const touchesDevice = (base: DocumentState | null, deviceId: string, pending: boolean): boolean =>
   pending || (base !== null && get(base.vv, deviceId) > 0);
 
-/** Phase 2: computes and writes one document's states, inside the caller's transaction. */
+/**
+ * Phase 2: computes one document's states and queues their writes, inside the caller's
+ * transaction (`reads` read in it).
+ */
 export const settleDocument = async (
   store: ReplicaStore,
   context: Pick<ReplicaContext, 'author' | 'deviceId'>,
   generation: number,
   settlement: Settlement,
   fetched: FetchedOps,
+  reads: SettleReads,
+  writes: SettleWrites,
 ): Promise<SettledDocument> => {
   const { key } = settlement;
   const fetchedOps = fetched.get(docKeyText(key));
@@ -155,12 +232,13 @@ export const settleDocument = async (
     generation,
     settlement,
     fetchedOps,
+    reads,
   );
-  await store.addLoggedOps([...(fetchedOps ?? []), ...incoming], generation);
+  writes.logged([...(fetchedOps ?? []), ...incoming]);
   const oldBase = doc?.base ?? null;
   const base = result.kind === 'base_needs_ops' ? oldBase : result.base;
   const returned = ownCovered(base, pending);
-  await store.removeFromOutbox(returned);
+  writes.returned(returned);
   const stillPending = pending.length > returned.length;
   const previousView = doc?.view;
   const view = result.kind === 'settled' ? result.view : previousView;
@@ -170,10 +248,10 @@ export const settleDocument = async (
   }
   if (base === null && !stillPending) {
     // Nothing logged and nothing pending: the device no longer holds the document.
-    await store.deleteDocument(key);
+    writes.delete(key);
     return { viewChanged: previousView?.created === true, conflicts: [] };
   }
-  await store.putDocument({
+  writes.put({
     ...key,
     base,
     complete: complete && result.kind !== 'base_needs_ops',

@@ -9,7 +9,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName } from '../domain/collection.ts';
 import type { ConflictRecord } from '../projections/conflict-record.ts';
-import { fetchMissingOps, type Settlement, settleDocument } from './document-settler.ts';
+import {
+  fetchMissingOps,
+  readForSettling,
+  type Settlement,
+  SettleWrites,
+  settleDocument,
+} from './document-settler.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import type { ReplicaMeta } from './store/replica-meta.ts';
 import type { ReplicaStore } from './store/replica-store.ts';
@@ -26,7 +32,10 @@ export const requireMeta = async (store: ReplicaStore): Promise<ReplicaMeta> => 
   return meta;
 };
 
-/** Settles documents (see `document-settler.ts`) and runs `writes` in the same transaction. */
+/**
+ * Settles documents (see `document-settler.ts`; one settlement per document) and runs `writes`
+ * in the same transaction.
+ */
 export const settlePass = async (
   context: ReplicaContext,
   settlements: readonly Settlement[],
@@ -40,6 +49,8 @@ export const settlePass = async (
   await context.writes.run(() =>
     context.store.transaction(async (store) => {
       const meta = await requireMeta(store);
+      const reads = await readForSettling(store, meta.generation, settlements);
+      const settled = new SettleWrites();
       for (const settlement of settlements) {
         const result = await settleDocument(
           store,
@@ -47,6 +58,8 @@ export const settlePass = async (
           meta.generation,
           settlement,
           fetched.right,
+          reads,
+          settled,
         );
         if (result.viewChanged) {
           const { collection, docId } = settlement.key;
@@ -54,6 +67,7 @@ export const settlePass = async (
         }
         conflicts.push(...result.conflicts);
       }
+      await settled.apply(store, meta.generation);
       await writes(store, meta);
     }),
   );

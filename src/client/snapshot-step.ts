@@ -3,84 +3,182 @@
  * device, or one whose cursor the server no longer knows (`reset_required`).
  *
  * Invariants:
- * 1. The first page starts a new generation and clears the cursor, so a bootstrap cut short
- *    (a killed process, a failed page) starts over, and what it left is recognised by its
- *    generation.
- * 2. Each document's base becomes the snapshot's state (its `meta`); its view is settled again
+ * 1. The first page starts a new generation and clears the cursor; what an earlier bootstrap
+ *    left behind is recognised by its generation.
+ * 2. A page is written in one transaction with the bootstrap's progress (the snapshot's cursor
+ *    and the next page, `replica-meta.ts`): a bootstrap cut short (a failed request, a killed
+ *    process) goes on from the next page, in the same generation. A page whose cursor is not the
+ *    one of the pages written before it is of another snapshot: nothing of it is written, and
+ *    the bootstrap starts over (`snapshot_moved`).
+ * 3. Each document's base becomes the snapshot's state (its `meta`); its view is settled again
  *    with the pending ops on top. Pending ops are never dropped: those the snapshot holds have
- *    come back logged, the others stay in the outbox.
- * 3. Only the last page sets the cursor, and it drops the base of every document the snapshot
+ *    come back logged, the others stay in the outbox. A document without pending ops whose
+ *    base could be read is settled as it is written (its view is its base, as a settle pass
+ *    would find); the others are marked stale and settled by a settle pass.
+ * 4. Only the last page sets the cursor, and it drops the base of every document the snapshot
  *    did not hold (a document the device can no longer see keeps only its pending ops).
+ * 5. A page is written and let go (slice by slice) before the next is used; the next is asked
+ *    for while the page is written (`snapshot-pages.ts`), so memory holds one parsed page and
+ *    the bytes of the next (two parsed pages with a transport that cannot hold an answer unread).
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { emptyState } from '../projections/document-state.ts';
-import { stateFromSnapshotMeta } from '../projections/state-codec.ts';
+import type { CollectionName } from '../domain/collection.ts';
+import { type DocumentState, emptyState } from '../projections/document-state.ts';
+import { encodeState, stateFromSnapshotMeta } from '../projections/state-codec.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
+import type { SnapshotPages } from './snapshot-pages.ts';
+import { inChunks } from './store/parameter-chunks.ts';
+import { docKeyText, type ReplicaStore, type StoredDocument } from './store/replica-store.ts';
 import type { SyncEvent } from './sync-machine.ts';
-import type { SnapshotAnswer } from './transports/wire-answers.ts';
+import type { TransportError } from './transports/sync-transport.ts';
+import type { SnapshotDoc } from './transports/wire-answers.ts';
 
-/** Starts a new generation: the cursor is cleared and old logged ops of other devices forgotten. */
+/** Documents read and written at once when the last page drops the bases of the others. */
+const ORPHAN_BATCH = 1000;
+/** Documents of a page encoded and written at once. */
+const WRITE_SLICE = 500;
+
+/**
+ * A page being written: its documents are taken off `docs` slice by slice as they are written,
+ * so the ones written can be collected while the others are (the page is held nowhere else).
+ */
+interface PageInWriting {
+  readonly cursor: string;
+  readonly nextPage: string | null;
+  readonly docs: SnapshotDoc[];
+}
+
+/** What writing a page did. */
+type PageWrite =
+  | { readonly kind: 'moved' }
+  | { readonly kind: 'written'; readonly changed: ReadonlyMap<CollectionName, readonly string[]> };
+
+/** Starts a new generation: the cursor and any progress are cleared, old logged ops forgotten. */
 const beginBootstrap = (context: ReplicaContext): Promise<void> =>
   context.writes.run(() =>
     context.store.transaction(async (store) => {
       const meta = await requireMeta(store);
       const generation = meta.generation + 1;
       await store.forgetLoggedOpsBefore(generation, context.deviceId);
-      await store.saveMeta({ ...meta, generation, cursor: null });
+      await store.saveMeta({ ...meta, generation, cursor: null, bootstrap: null });
     }),
   );
 
-/** Writes a page's documents as new bases, their views to be settled. */
-const writePage = (context: ReplicaContext, page: SnapshotAnswer): Promise<void> =>
+/** The state a snapshot document carries, if it reads as the state of that very document. */
+const baseOf = (doc: SnapshotDoc): DocumentState | null => {
+  const state = stateFromSnapshotMeta(doc.meta);
+  return E.isRight(state) &&
+    state.right.collection === doc.collection &&
+    state.right.docId === doc.docId
+    ? state.right
+    : null;
+};
+
+/** Drops the base of every document of a bootstrap before `generation` (invariant 4). */
+const dropOrphans = async (store: ReplicaStore, generation: number): Promise<void> => {
+  for (const keys of inChunks(await store.documentsBefore(generation), ORPHAN_BATCH)) {
+    const orphans = await store.documents(keys);
+    await store.putDocuments(
+      [...orphans.values()].map((doc) => ({ ...doc, base: null, complete: true, stale: true })),
+    );
+  }
+};
+
+/** Writes a page's documents as new bases (invariants 2 to 4), and the bootstrap's progress. */
+const writePage = (context: ReplicaContext, page: PageInWriting): Promise<PageWrite> =>
   context.writes.run(() =>
-    context.store.transaction(async (store) => {
+    context.store.transaction(async (store): Promise<PageWrite> => {
       const meta = await requireMeta(store);
-      for (const doc of page.docs) {
-        const key = { collection: doc.collection, docId: doc.docId };
-        const existing = await store.document(key);
-        const state = stateFromSnapshotMeta(doc.meta);
-        const base =
-          E.isRight(state) &&
-          state.right.collection === doc.collection &&
-          state.right.docId === doc.docId
-            ? state.right
-            : null;
-        await store.putDocument({
-          ...key,
-          base,
-          complete: false,
-          view: existing?.view ?? base ?? emptyState(doc.collection, doc.docId),
-          stale: true,
-          generation: meta.generation,
-          pending: existing?.pending ?? false,
+      const progress = meta.bootstrap ?? null;
+      if (progress !== null && progress.cursor !== page.cursor) return { kind: 'moved' };
+      const keys = page.docs.map((doc) => ({ collection: doc.collection, docId: doc.docId }));
+      const existing = await store.documents(keys);
+      const pending = await store.pendingKeys(keys);
+      const changed = new Map<CollectionName, string[]>();
+      // Slice by slice, so that only a slice's encoded rows are held at once.
+      while (page.docs.length > 0) {
+        const slice = page.docs.splice(0, WRITE_SLICE);
+        const rows = slice.map((doc): StoredDocument => {
+          const key = { collection: doc.collection, docId: doc.docId };
+          const text = docKeyText(key);
+          const before = existing.get(text);
+          const base = baseOf(doc);
+          if (base !== null && !pending.has(text)) {
+            if (before !== undefined && encodeState(before.view) !== encodeState(base)) {
+              changed.set(key.collection, [...(changed.get(key.collection) ?? []), key.docId]);
+            }
+            return {
+              ...key,
+              base,
+              complete: false,
+              view: base,
+              stale: false,
+              generation: meta.generation,
+              pending: false,
+            };
+          }
+          return {
+            ...key,
+            base,
+            complete: false,
+            view: before?.view ?? base ?? emptyState(doc.collection, doc.docId),
+            stale: true,
+            generation: meta.generation,
+            pending: before?.pending ?? false,
+          };
         });
+        await store.putDocuments(rows);
       }
-      if (page.nextPage !== null) return;
-      const orphans = await store.documentsBefore(meta.generation);
-      for (const key of orphans) {
-        const existing = await store.document(key);
-        if (existing === undefined) continue;
-        await store.putDocument({ ...existing, base: null, complete: true, stale: true });
+      if (page.nextPage !== null) {
+        await store.saveMeta({
+          ...meta,
+          bootstrap: { cursor: page.cursor, nextPage: page.nextPage },
+        });
+      } else {
+        await dropOrphans(store, meta.generation);
+        await store.saveMeta({ ...meta, cursor: page.cursor, bootstrap: null });
       }
-      await store.saveMeta({ ...meta, cursor: page.cursor });
+      return { kind: 'written', changed };
     }),
   );
 
-/** Fetches one snapshot page (`page` null: the first, which starts a new generation). */
+/** The page's answer, as a page to write (its answer is then held nowhere). */
+const takePage = async (
+  pages: SnapshotPages,
+  page: string | null,
+): Promise<E.Either<TransportError, PageInWriting>> => {
+  const answer = await pages.take(page);
+  if (E.isLeft(answer)) return answer;
+  const { cursor, nextPage, docs } = answer.right;
+  return E.right({ cursor, nextPage, docs: [...docs] });
+};
+
+/**
+ * Fetches one snapshot page and writes it (`page` null: the first, which starts a new
+ * generation; otherwise a page named by the previous one, possibly from a bootstrap cut short).
+ * `pages` are the cycle's pages, one asked ahead.
+ */
 export const snapshotStep = async (
   context: ReplicaContext,
   page: string | null,
+  pages: SnapshotPages,
 ): Promise<SyncEvent> => {
   if (page === null) await beginBootstrap(context);
-  const answer = await context.transport.snapshot(page);
-  if (E.isLeft(answer)) {
-    return { kind: 'failed', failure: { kind: 'transport', error: answer.left } };
+  const taken = await takePage(pages, page);
+  if (E.isLeft(taken)) {
+    return { kind: 'failed', failure: { kind: 'transport', error: taken.left } };
   }
-  await writePage(context, answer.right);
+  const { nextPage } = taken.right;
+  if (nextPage !== null) pages.askAhead(nextPage);
+  const written = await writePage(context, taken.right);
+  if (written.kind === 'moved') return { kind: 'snapshot_moved' };
+  for (const [collection, docIds] of written.changed) {
+    context.events.emit({ type: 'changed', collection, docIds });
+  }
   const settled = await settleStale(context);
   if (E.isLeft(settled)) {
     return { kind: 'failed', failure: { kind: 'transport', error: settled.left } };
   }
-  return { kind: 'snapshot_page', nextPage: answer.right.nextPage };
+  return { kind: 'snapshot_page', nextPage };
 };

@@ -3,7 +3,8 @@
  * to do, the I/O loop does it and reports an event, `advance` returns the next state. Nothing
  * here touches the network or the store.
  *
- * A cycle pushes the outbox, bootstraps when the replica has no cursor, and pulls to the head:
+ * A cycle pushes the outbox, bootstraps when the replica has no cursor (going on from the page
+ * after the last one written, when a bootstrap was cut short), and pulls to the head:
  *
  *   push ──(nothing more)──> bootstrap? ──(last page)──> pull ──(hasMore: false)──> done
  *     ^  └─(gap: resend from `expected`)                  │
@@ -16,6 +17,8 @@
  * 3. `reset_required` restarts from a snapshot, then probes the server with the device's last
  *    op (its answer says whether the restored server lacks earlier ones), then pushes and pulls
  *    again; pending ops are never dropped. A cycle re-bootstraps at most `MAX_RESETS` times.
+ *    A snapshot page the server no longer serves (`bad_cursor`), or one of another snapshot than
+ *    the pages already written, restarts the bootstrap from its first page the same way.
  * 4. Any other failure ends the cycle at once: whether and when to retry is the caller's choice
  *    (`isRetryable`: network and 5xx only, never a 4xx).
  * 5. `done` is reached only after a pull page with `hasMore: false`.
@@ -58,6 +61,8 @@ export interface SyncCycle {
   readonly resets: number;
   /** `gap` answers in a row. */
   readonly gaps: number;
+  /** The page a bootstrap cut short goes on from (null: a bootstrap starts from its first page). */
+  readonly resumeFrom: string | null;
 }
 
 /** What the I/O loop must do next. */
@@ -74,6 +79,8 @@ export type SyncEvent =
   | { readonly kind: 'pushed'; readonly resendFrom: number | null; readonly more: boolean }
   | { readonly kind: 'nothing_to_push' }
   | { readonly kind: 'snapshot_page'; readonly nextPage: string | null }
+  /** The page is of another snapshot than the pages written so far: nothing was written. */
+  | { readonly kind: 'snapshot_moved' }
   | { readonly kind: 'pulled'; readonly hasMore: boolean }
   | { readonly kind: 'failed'; readonly failure: SyncFailure };
 
@@ -82,13 +89,17 @@ export const MAX_RESETS = 2;
 /** `gap` answers in a row before the cycle gives up (the server and the device disagree). */
 export const MAX_GAPS = 3;
 
-/** A new cycle for a replica that holds a cursor (`bootstrapped`) or not. */
-export const startCycle = (bootstrapped: boolean): SyncCycle => ({
+/**
+ * A new cycle for a replica that holds a cursor (`bootstrapped`) or not; `resumeFrom` is the
+ * next page of a bootstrap cut short, if any.
+ */
+export const startCycle = (bootstrapped: boolean, resumeFrom: string | null = null): SyncCycle => ({
   stage: { tag: 'push', from: { kind: 'unanswered' } },
   bootstrapped,
   batchLimit: MAX_PUSH_BATCH,
   resets: 0,
   gaps: 0,
+  resumeFrom: bootstrapped ? null : resumeFrom,
 });
 
 /** What the I/O loop does next. */
@@ -127,6 +138,9 @@ const isHttp = (failure: SyncFailure, status: number, code?: string): boolean =>
 export const isResetRequired = (failure: SyncFailure): boolean =>
   isHttp(failure, 409, 'reset_required');
 
+/** True for the answer to a page token the server does not (or no longer) accept. */
+const isBadCursor = (failure: SyncFailure): boolean => isHttp(failure, 400, 'bad_cursor');
+
 const reset = (cycle: SyncCycle, failure: SyncFailure): SyncCycle =>
   cycle.resets >= MAX_RESETS
     ? fail(cycle, failure)
@@ -134,13 +148,14 @@ const reset = (cycle: SyncCycle, failure: SyncFailure): SyncCycle =>
         ...cycle,
         bootstrapped: false,
         resets: cycle.resets + 1,
+        resumeFrom: null,
         stage: { tag: 'bootstrap', page: null },
       };
 
 const afterPushing = (cycle: SyncCycle): SyncCycle => ({
   ...cycle,
   gaps: 0,
-  stage: cycle.bootstrapped ? { tag: 'pull' } : { tag: 'bootstrap', page: null },
+  stage: cycle.bootstrapped ? { tag: 'pull' } : { tag: 'bootstrap', page: cycle.resumeFrom },
 });
 
 const advancePush = (cycle: SyncCycle, event: SyncEvent): SyncCycle => {
@@ -170,19 +185,25 @@ const advancePush = (cycle: SyncCycle, event: SyncEvent): SyncCycle => {
   }
 };
 
-const advanceBootstrap = (cycle: SyncCycle, event: SyncEvent): SyncCycle => {
+const advanceBootstrap = (cycle: SyncCycle, page: string | null, event: SyncEvent): SyncCycle => {
   switch (event.kind) {
     case 'snapshot_page':
       if (event.nextPage !== null) {
-        return { ...cycle, stage: { tag: 'bootstrap', page: event.nextPage } };
+        return { ...cycle, resumeFrom: null, stage: { tag: 'bootstrap', page: event.nextPage } };
       }
       return {
         ...cycle,
         bootstrapped: true,
+        resumeFrom: null,
         stage: cycle.resets > 0 ? { tag: 'push', from: { kind: 'last' } } : { tag: 'pull' },
       };
+    case 'snapshot_moved':
+      return reset(cycle, {
+        kind: 'protocol',
+        message: 'the snapshot changed under the bootstrap more than once',
+      });
     case 'failed':
-      return isResetRequired(event.failure)
+      return isResetRequired(event.failure) || (page !== null && isBadCursor(event.failure))
         ? reset(cycle, event.failure)
         : fail(cycle, event.failure);
     default:
@@ -209,7 +230,7 @@ export const advance = (cycle: SyncCycle, event: SyncEvent): SyncCycle => {
     case 'push':
       return advancePush(cycle, event);
     case 'bootstrap':
-      return advanceBootstrap(cycle, event);
+      return advanceBootstrap(cycle, cycle.stage.page, event);
     case 'pull':
       return advancePull(cycle, event);
     case 'done':

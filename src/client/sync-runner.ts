@@ -8,12 +8,15 @@
  *    (asking again meanwhile joins that same next cycle).
  * 2. A cycle starts and ends by settling documents left stale, and a finished cycle records the
  *    time of the last successful sync durably.
+ * 3. A cycle starts a bootstrap cut short from its next page (the replica's progress), and
+ *    drops, when it ends, a snapshot page it asked ahead and did not use.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { dropUnreturned, pullStep } from './pull-step.ts';
 import { pushStep } from './push-step.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
+import { SnapshotPages } from './snapshot-pages.ts';
 import { snapshotStep } from './snapshot-step.ts';
 import { advance, nextCommand, type SyncFailure, startCycle } from './sync-machine.ts';
 import { isRetryable } from './transports/sync-transport.ts';
@@ -50,55 +53,61 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
   const stale = await settleStale(context);
   if (E.isLeft(stale)) return report(transportFailure(stale.left));
   const meta = await requireMeta(context.store);
-  let cycle = startCycle(meta.cursor !== null);
+  let cycle = startCycle(meta.cursor !== null, meta.bootstrap?.nextPage ?? null);
   let answeredBeforePull: readonly number[] | null = null;
-  for (;;) {
-    const command = nextCommand(cycle);
-    switch (command.kind) {
-      case 'finish': {
-        // A view a mutation made stale while this cycle ran is settled now, not next time.
-        const settled = await settleStale(context);
-        if (E.isLeft(settled)) return report(transportFailure(settled.left));
-        const at = context.now();
-        await context.writes.run(() =>
-          context.store.transaction(async (store) => {
-            await store.saveMeta({ ...(await requireMeta(store)), lastSyncAt: at });
-          }),
-        );
-        context.events.emit({ type: 'synced', at, pushed, pulled });
-        return report(null);
-      }
-      case 'fail':
-        return report(command.failure);
-      case 'push': {
-        const step = await pushStep(context, command.from, command.limit);
-        pushed += step.answered;
-        cycle = advance(cycle, step.event);
-        break;
-      }
-      case 'snapshot':
-        answeredBeforePull = null;
-        cycle = advance(cycle, await snapshotStep(context, command.page));
-        break;
-      case 'pull': {
-        answeredBeforePull ??= await context.store.answeredSeqs();
-        const step = await pullStep(context);
-        pulled += step.pulled;
-        if (step.event.kind === 'pulled' && !step.event.hasMore) {
-          const dropped = await dropUnreturned(context, answeredBeforePull);
-          if (E.isLeft(dropped)) {
-            cycle = advance(cycle, { kind: 'failed', failure: transportFailure(dropped.left) });
-            break;
-          }
+  const pages = new SnapshotPages(context.transport);
+  try {
+    for (;;) {
+      const command = nextCommand(cycle);
+      switch (command.kind) {
+        case 'finish': {
+          // A view a mutation made stale while this cycle ran is settled now, not next time.
+          const settled = await settleStale(context);
+          if (E.isLeft(settled)) return report(transportFailure(settled.left));
+          const at = context.now();
+          await context.writes.run(() =>
+            context.store.transaction(async (store) => {
+              await store.saveMeta({ ...(await requireMeta(store)), lastSyncAt: at });
+            }),
+          );
+          context.events.emit({ type: 'synced', at, pushed, pulled });
+          return report(null);
         }
-        cycle = advance(cycle, step.event);
-        break;
-      }
-      default: {
-        const unreachable: never = command;
-        return unreachable;
+        case 'fail':
+          return report(command.failure);
+        case 'push': {
+          const step = await pushStep(context, command.from, command.limit);
+          pushed += step.answered;
+          cycle = advance(cycle, step.event);
+          break;
+        }
+        case 'snapshot':
+          answeredBeforePull = null;
+          cycle = advance(cycle, await snapshotStep(context, command.page, pages));
+          break;
+        case 'pull': {
+          answeredBeforePull ??= await context.store.answeredSeqs();
+          const step = await pullStep(context);
+          pulled += step.pulled;
+          if (step.event.kind === 'pulled' && !step.event.hasMore) {
+            const dropped = await dropUnreturned(context, answeredBeforePull);
+            if (E.isLeft(dropped)) {
+              cycle = advance(cycle, { kind: 'failed', failure: transportFailure(dropped.left) });
+              break;
+            }
+          }
+          cycle = advance(cycle, step.event);
+          break;
+        }
+        default: {
+          const unreachable: never = command;
+          return unreachable;
+        }
       }
     }
+  } finally {
+    // A page asked ahead by a cycle that ends before it used it.
+    pages.close();
   }
 };
 

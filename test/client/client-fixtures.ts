@@ -13,6 +13,7 @@ import {
 import type { SyncTransport } from '../../src/client/transports/sync-transport.ts';
 import { decodePullAnswer } from '../../src/client/transports/wire-answers.ts';
 import type { Role } from '../../src/domain/principal.ts';
+import type { OperationLog } from '../../src/log/operation-log.ts';
 import { type TestUser, TOKENS } from '../functions/sync-fixtures.ts';
 
 /** The principal of each test user (as the harness's principals file has them). */
@@ -152,3 +153,19 @@ export const eventually = async (
   }
   throw new Error(`${what} did not hold within ${timeoutMs} ms`);
 };
+
+/** The log, its snapshots cut in pages of `size` documents (to bootstrap in many pages). */
+export const snapshotPagesOf =
+  (size: number) =>
+  (log: OperationLog): OperationLog =>
+    new Proxy(log, {
+      get(target, property, receiver) {
+        if (property === 'snapshot') {
+          const snapshot: OperationLog['snapshot'] = (principal, page) =>
+            target.snapshot(principal, page, size);
+          return snapshot;
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });

@@ -100,7 +100,13 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
     toWebResponse(options.refuse('no_route', { method: c.req.method, path: c.req.path })),
   );
 
-  const server: Server = createServer(getRequestListener(app.fetch));
+  const server: Server = createServer(
+    // Idle kept-alive connections stay open 65 s (Node's default is 5 s), longer than common load
+    // balancers' idle timeout (60 s) and than a client's pause between requests while it writes a
+    // large page; the headers timeout must stay above it.
+    { keepAliveTimeout: 65_000, headersTimeout: 66_000 },
+    getRequestListener(app.fetch),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

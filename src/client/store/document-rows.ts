@@ -6,7 +6,14 @@ import type { Kysely } from 'kysely';
 import { CollectionNameCodec } from '../../domain/collections.ts';
 import { materialize } from '../../projections/materialize.ts';
 import { encodeState } from '../../projections/state-codec.ts';
-import type { DocKey, StoredDocument, ViewRow } from './replica-store.ts';
+import { inChunks, MAX_PARAMETERS } from './parameter-chunks.ts';
+import {
+  type DocKey,
+  docKeyText,
+  idsByCollection,
+  type StoredDocument,
+  type ViewRow,
+} from './replica-store.ts';
 import type { DocumentsTable, ReplicaTables } from './replica-tables.ts';
 import { CorruptReplicaError, readData, readState, readStrings } from './stored-json.ts';
 
@@ -26,6 +33,40 @@ const viewRowOf = (row: DocumentsTable): ViewRow => ({
   pending: row.pending === 1,
 });
 
+const storedDocumentOf = (row: DocumentsTable): StoredDocument => ({
+  ...keyOf(row.collection, row.doc_id),
+  base: row.base === null ? null : readState(row.base),
+  complete: row.complete === 1,
+  view: readState(row.view),
+  stale: row.stale === 1,
+  generation: row.generation,
+  pending: row.pending === 1,
+});
+
+/** The row of a document: its states as text, and its view's materialized fields. */
+const rowOf = (doc: StoredDocument): DocumentsTable => {
+  const shown = materialize(doc.view);
+  const view = encodeState(doc.view);
+  return {
+    collection: doc.collection,
+    doc_id: doc.docId,
+    // A base that is the view itself (nothing pending) is encoded once.
+    base: doc.base === null ? null : doc.base === doc.view ? view : encodeState(doc.base),
+    complete: doc.complete ? 1 : 0,
+    view,
+    stale: doc.stale ? 1 : 0,
+    generation: doc.generation,
+    data: JSON.stringify(shown.data),
+    created: shown.exists ? 1 : 0,
+    deleted: shown.deleted ? 1 : 0,
+    disputed: JSON.stringify(shown.disputed),
+    pending: doc.pending ? 1 : 0,
+  };
+};
+
+/** The columns of a row, for a statement's parameters. */
+const COLUMNS = 12;
+
 /** The stored states of a document, if the replica holds it. */
 export const readDocument = async (
   db: Kysely<ReplicaTables>,
@@ -37,44 +78,65 @@ export const readDocument = async (
     .where('collection', '=', key.collection)
     .where('doc_id', '=', key.docId)
     .executeTakeFirst();
-  if (row === undefined) return undefined;
-  return {
-    ...keyOf(row.collection, row.doc_id),
-    base: row.base === null ? null : readState(row.base),
-    complete: row.complete === 1,
-    view: readState(row.view),
-    stale: row.stale === 1,
-    generation: row.generation,
-    pending: row.pending === 1,
-  };
+  return row === undefined ? undefined : storedDocumentOf(row);
+};
+
+/** The stored states of those of `keys` the replica holds, by `docKeyText`. */
+export const readDocuments = async (
+  db: Kysely<ReplicaTables>,
+  keys: readonly DocKey[],
+): Promise<ReadonlyMap<string, StoredDocument>> => {
+  const found = new Map<string, StoredDocument>();
+  for (const [collection, docIds] of idsByCollection(keys)) {
+    for (const part of inChunks(docIds)) {
+      const rows = await db
+        .selectFrom('documents')
+        .selectAll()
+        .where('collection', '=', collection)
+        .where('doc_id', 'in', part)
+        .execute();
+      for (const row of rows) {
+        const doc = storedDocumentOf(row);
+        found.set(docKeyText(doc), doc);
+      }
+    }
+  }
+  return found;
 };
 
 /** Inserts or replaces a document, with its view's materialized fields. */
-export const writeDocument = async (
+export const writeDocument = (db: Kysely<ReplicaTables>, doc: StoredDocument): Promise<void> =>
+  writeDocuments(db, [doc]);
+
+/**
+ * Inserts or replaces documents, with their views' materialized fields: as many rows per
+ * statement as SQLite's parameter limit allows, in the caller's transaction.
+ */
+export const writeDocuments = async (
   db: Kysely<ReplicaTables>,
-  doc: StoredDocument,
+  docs: readonly StoredDocument[],
 ): Promise<void> => {
-  const shown = materialize(doc.view);
-  const row: DocumentsTable = {
-    collection: doc.collection,
-    doc_id: doc.docId,
-    base: doc.base === null ? null : encodeState(doc.base),
-    complete: doc.complete ? 1 : 0,
-    view: encodeState(doc.view),
-    stale: doc.stale ? 1 : 0,
-    generation: doc.generation,
-    data: JSON.stringify(shown.data),
-    created: shown.exists ? 1 : 0,
-    deleted: shown.deleted ? 1 : 0,
-    disputed: JSON.stringify(shown.disputed),
-    pending: doc.pending ? 1 : 0,
-  };
-  const { collection: _c, doc_id: _d, ...update } = row;
-  await db
-    .insertInto('documents')
-    .values(row)
-    .onConflict((oc) => oc.columns(['collection', 'doc_id']).doUpdateSet(update))
-    .execute();
+  for (const part of inChunks(docs, Math.floor(MAX_PARAMETERS / COLUMNS))) {
+    if (part.length === 0) continue;
+    await db
+      .insertInto('documents')
+      .values(part.map(rowOf))
+      .onConflict((oc) =>
+        oc.columns(['collection', 'doc_id']).doUpdateSet((eb) => ({
+          base: eb.ref('excluded.base'),
+          complete: eb.ref('excluded.complete'),
+          view: eb.ref('excluded.view'),
+          stale: eb.ref('excluded.stale'),
+          generation: eb.ref('excluded.generation'),
+          data: eb.ref('excluded.data'),
+          created: eb.ref('excluded.created'),
+          deleted: eb.ref('excluded.deleted'),
+          disputed: eb.ref('excluded.disputed'),
+          pending: eb.ref('excluded.pending'),
+        })),
+      )
+      .execute();
+  }
 };
 
 /** Forgets a document. */

@@ -13,10 +13,12 @@ import {
   documentKeysBefore,
   markDocumentsStale,
   readDocument,
+  readDocuments,
   readView,
   readViews,
   staleDocumentKeys,
   writeDocument,
+  writeDocuments,
 } from './document-rows.ts';
 import { addLoggedOps, forgetLoggedOpsBefore, knownDots, readLoggedOps } from './logged-op-rows.ts';
 import {
@@ -28,7 +30,9 @@ import {
   markAnswered,
   outboxFrom,
   outboxSummary,
+  pendingKeys,
   pendingOf,
+  pendingOfDocuments,
   readRejections,
   removeFromOutbox,
 } from './outbox-rows.ts';
@@ -82,8 +86,16 @@ export class KyselyReplicaStore implements ReplicaStore {
     return readDocument(this.#db, key);
   }
 
+  documents(keys: readonly DocKey[]): Promise<ReadonlyMap<string, StoredDocument>> {
+    return readDocuments(this.#db, keys);
+  }
+
   putDocument(doc: StoredDocument): Promise<void> {
     return writeDocument(this.#db, doc);
+  }
+
+  putDocuments(docs: readonly StoredDocument[]): Promise<void> {
+    return writeDocuments(this.#db, docs);
   }
 
   deleteDocument(key: DocKey): Promise<void> {
@@ -124,6 +136,16 @@ export class KyselyReplicaStore implements ReplicaStore {
 
   pendingOf(key: DocKey): Promise<readonly OutboxEntry[]> {
     return pendingOf(this.#db, key);
+  }
+
+  pendingKeys(keys: readonly DocKey[]): Promise<ReadonlySet<string>> {
+    return pendingKeys(this.#db, keys);
+  }
+
+  pendingOfDocuments(
+    keys: readonly DocKey[],
+  ): Promise<ReadonlyMap<string, readonly OutboxEntry[]>> {
+    return pendingOfDocuments(this.#db, keys);
   }
 
   answeredSeqs(): Promise<readonly number[]> {

@@ -19,8 +19,11 @@ export const knownDots = async (
 ): Promise<ReadonlySet<string>> => {
   const known = new Set<string>();
   const byDevice = new Map<string, number[]>();
-  for (const dot of dots)
-    byDevice.set(dot.deviceId, [...(byDevice.get(dot.deviceId) ?? []), dot.seq]);
+  for (const dot of dots) {
+    const seqs = byDevice.get(dot.deviceId);
+    if (seqs === undefined) byDevice.set(dot.deviceId, [dot.seq]);
+    else seqs.push(dot.seq);
+  }
   for (const [deviceId, seqs] of byDevice) {
     for (const part of inChunks(seqs)) {
       const rows = await db

@@ -6,7 +6,14 @@
 import type { Kysely } from 'kysely';
 import { encodeOperation, type Operation } from '../../domain/operation.ts';
 import { inChunks } from './parameter-chunks.ts';
-import type { DocKey, OutboxEntry, OutboxSummary, Rejection } from './replica-store.ts';
+import {
+  type DocKey,
+  docKeyText,
+  idsByCollection,
+  type OutboxEntry,
+  type OutboxSummary,
+  type Rejection,
+} from './replica-store.ts';
 import type { ReplicaTables } from './replica-tables.ts';
 import { readLoggedOp, readOpError, readOperation } from './stored-json.ts';
 
@@ -74,6 +81,53 @@ export const pendingOf = async (
     .orderBy('seq')
     .execute();
   return rows.map(outboxEntryOf);
+};
+
+/** Outbox ops of each of `keys` that has some, in seq order, by `docKeyText`. */
+export const pendingOfDocuments = async (
+  db: Kysely<ReplicaTables>,
+  keys: readonly DocKey[],
+): Promise<ReadonlyMap<string, readonly OutboxEntry[]>> => {
+  const pending = new Map<string, OutboxEntry[]>();
+  for (const [collection, docIds] of idsByCollection(keys)) {
+    for (const part of inChunks(docIds)) {
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['doc_id', 'op', 'created_at', 'acked_cursor'])
+        .where('collection', '=', collection)
+        .where('doc_id', 'in', part)
+        .orderBy('seq')
+        .execute();
+      for (const row of rows) {
+        const text = docKeyText({ collection, docId: row.doc_id });
+        const entries = pending.get(text);
+        if (entries === undefined) pending.set(text, [outboxEntryOf(row)]);
+        else entries.push(outboxEntryOf(row));
+      }
+    }
+  }
+  return pending;
+};
+
+/** Of `keys`, those with ops in the outbox, by `docKeyText`. */
+export const pendingKeys = async (
+  db: Kysely<ReplicaTables>,
+  keys: readonly DocKey[],
+): Promise<ReadonlySet<string>> => {
+  const pending = new Set<string>();
+  for (const [collection, docIds] of idsByCollection(keys)) {
+    for (const part of inChunks(docIds)) {
+      const rows = await db
+        .selectFrom('outbox')
+        .select('doc_id')
+        .distinct()
+        .where('collection', '=', collection)
+        .where('doc_id', 'in', part)
+        .execute();
+      for (const row of rows) pending.add(docKeyText({ collection, docId: row.doc_id }));
+    }
+  }
+  return pending;
 };
 
 /** Seqs answered `accepted`/`duplicate` and not yet pulled back. */

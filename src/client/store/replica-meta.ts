@@ -1,6 +1,6 @@
 /**
  * The replica's settings, kept as one JSON row: which device it is, the next seq to assign, the
- * clock, the pull cursor and the bootstrap generation.
+ * clock, the pull cursor, the bootstrap generation and the progress of a bootstrap under way.
  *
  * Invariants:
  * 1. `nextSeq` only grows: a seq is never assigned twice on a device (DESIGN.md section 2).
@@ -9,6 +9,9 @@
  *    bootstrap (after `reset_required`) until it completes.
  * 4. `generation` counts bootstraps; logged ops and documents carry the one they arrived in, so
  *    what an interrupted or superseded bootstrap left behind is recognised.
+ * 5. `bootstrap` is set only while a bootstrap is under way and some of its pages are written:
+ *    it is saved with each page, in the page's transaction, so a bootstrap cut short (a failed
+ *    request, a killed process) goes on from the next page. It is null once `cursor` is set.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -17,16 +20,29 @@ import { Hlc } from '../../domain/hlc.ts';
 import { DeviceId } from '../../domain/ids.ts';
 import { PositiveInt, WholeNumber } from '../../domain/scalars.ts';
 
+/** A bootstrap under way: the cursor of its snapshot, and the page to fetch next. */
+export const SnapshotProgressCodec = t.type(
+  { cursor: t.string, nextPage: t.string },
+  'SnapshotProgress',
+);
+
+/** A bootstrap under way (see the module's invariant 5). */
+export type SnapshotProgress = Readonly<t.TypeOf<typeof SnapshotProgressCodec>>;
+
 /** The codec of the meta row. */
-export const ReplicaMetaCodec = t.type(
-  {
-    deviceId: DeviceId,
-    nextSeq: PositiveInt,
-    clock: Hlc,
-    cursor: t.union([t.string, t.null]),
-    generation: WholeNumber,
-    lastSyncAt: t.union([t.number, t.null]),
-  },
+export const ReplicaMetaCodec = t.intersection(
+  [
+    t.type({
+      deviceId: DeviceId,
+      nextSeq: PositiveInt,
+      clock: Hlc,
+      cursor: t.union([t.string, t.null]),
+      generation: WholeNumber,
+      lastSyncAt: t.union([t.number, t.null]),
+    }),
+    // Absent from rows written before bootstraps could resume: none is under way.
+    t.partial({ bootstrap: t.union([SnapshotProgressCodec, t.null]) }),
+  ],
   'ReplicaMeta',
 );
 
@@ -44,6 +60,7 @@ export const freshMeta = (deviceId: DeviceId): ReplicaMeta => ({
   cursor: null,
   generation: 0,
   lastSyncAt: null,
+  bootstrap: null,
 });
 
 /** The meta row's text. */

@@ -75,7 +75,20 @@ const initialSchema: Migration = {
   },
 };
 
-const MIGRATIONS: Readonly<Record<string, Migration>> = { '0001_initial': initialSchema };
+/**
+ * Finding the documents left stale without reading the whole table: a settle pass looks for
+ * them after every snapshot page and pull page.
+ */
+const staleIndex: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createIndex('documents_stale').on('documents').column('stale').execute();
+  },
+};
+
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_initial': initialSchema,
+  '0002_stale_index': staleIndex,
+};
 
 const provider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,

@@ -7,6 +7,7 @@
  * current schema.
  */
 import { type Dialect, Kysely, SqliteDialect } from 'kysely';
+import { withStatementCache } from '../../adapters/sqlite/statement-cache.ts';
 import { KyselyReplicaStore } from './kysely-replica-store.ts';
 import { migrateReplica } from './replica-migrations.ts';
 import type { ReplicaStore } from './replica-store.ts';
@@ -20,8 +21,9 @@ export interface ReplicaStorage {
 /**
  * A better-sqlite3 database at `path` (`':memory:'` for one that lives as long as the replica).
  * A file is opened in WAL mode with full synchronous commits: a commit that returned survives a
- * killed process and a power cut. better-sqlite3 is loaded only when the database is opened, so
- * an app that plugs in its own dialect never loads it.
+ * killed process and a power cut. Its statements are prepared once per SQL text
+ * (`src/adapters/sqlite/statement-cache.ts`, shared with the log). better-sqlite3 is loaded
+ * only when the database is opened, so an app that plugs in its own dialect never loads it.
  */
 export const sqliteFileStorage = (path: string): ReplicaStorage => ({
   dialect: new SqliteDialect({
@@ -31,7 +33,7 @@ export const sqliteFileStorage = (path: string): ReplicaStorage => ({
       if (path !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
-      return db;
+      return withStatementCache(db);
     },
   }),
 });

@@ -25,6 +25,19 @@ export interface DocKey {
 /** The text form of a key, for maps. */
 export const docKeyText = (key: DocKey): string => `${key.collection}/${key.docId}`;
 
+/** Document ids grouped by collection. */
+export const idsByCollection = (
+  keys: readonly DocKey[],
+): ReadonlyMap<CollectionName, readonly string[]> => {
+  const byCollection = new Map<CollectionName, string[]>();
+  for (const key of keys) {
+    const ids = byCollection.get(key.collection);
+    if (ids === undefined) byCollection.set(key.collection, [key.docId]);
+    else ids.push(key.docId);
+  }
+  return byCollection;
+};
+
 /** An op of the outbox. */
 export interface OutboxEntry {
   readonly op: Operation;
@@ -82,8 +95,12 @@ export interface ReplicaStore {
   saveMeta(meta: ReplicaMeta): Promise<void>;
 
   document(key: DocKey): Promise<StoredDocument | undefined>;
+  /** Of these documents, those the replica holds, by `docKeyText`. */
+  documents(keys: readonly DocKey[]): Promise<ReadonlyMap<string, StoredDocument>>;
   /** Inserts or replaces the document, with its view's materialized fields. */
   putDocument(doc: StoredDocument): Promise<void>;
+  /** `putDocument` for many, in as few statements as the database allows. */
+  putDocuments(docs: readonly StoredDocument[]): Promise<void>;
   deleteDocument(key: DocKey): Promise<void>;
   /** Documents from bootstraps before `generation`. */
   documentsBefore(generation: number): Promise<readonly DocKey[]>;
@@ -102,6 +119,10 @@ export interface ReplicaStore {
   firstUnanswered(): Promise<number | undefined>;
   /** Outbox ops of one document, in seq order. */
   pendingOf(key: DocKey): Promise<readonly OutboxEntry[]>;
+  /** Of these documents, those with ops in the outbox, by `docKeyText`. */
+  pendingKeys(keys: readonly DocKey[]): Promise<ReadonlySet<string>>;
+  /** `pendingOf` for many: the outbox ops of those that have some, by `docKeyText`. */
+  pendingOfDocuments(keys: readonly DocKey[]): Promise<ReadonlyMap<string, readonly OutboxEntry[]>>;
   /** Seqs of the ops answered `accepted`/`duplicate` that the pull has not brought back yet. */
   answeredSeqs(): Promise<readonly number[]>;
   markAnswered(seq: number, cursor: string): Promise<void>;

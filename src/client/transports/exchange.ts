@@ -74,11 +74,22 @@ export const send = async <A>(
   return E.isLeft(decoded) ? E.left(protocolError(decoded.left)) : decoded;
 };
 
+/** `GET /v1/snapshot` for a page (null: the first). */
+export const snapshotRequest = (
+  page: string | null,
+  headers: Readonly<Record<string, string>>,
+): WireRequest => ({
+  method: 'GET',
+  path: '/v1/snapshot',
+  query: page === null ? {} : { page },
+  headers,
+});
+
 /** The sync routes over an exchange, with `headers` (credentials) on every request. */
 export const exchangeTransport = (
   exchange: Exchange,
   headers: Readonly<Record<string, string>>,
-): Omit<SyncTransport, 'events'> => ({
+): Omit<SyncTransport, 'events' | 'snapshotAhead'> => ({
   push: (deviceId: string, ops: readonly Operation[]) =>
     send(
       exchange,
@@ -103,16 +114,7 @@ export const exchangeTransport = (
       decodePullAnswer,
     ),
   snapshot: (page: string | null) =>
-    send(
-      exchange,
-      {
-        method: 'GET',
-        path: '/v1/snapshot',
-        query: page === null ? {} : { page },
-        headers,
-      },
-      decodeSnapshotAnswer,
-    ),
+    send(exchange, snapshotRequest(page, headers), decodeSnapshotAnswer),
   documentOps: (collection: CollectionName, docId: string) =>
     send(
       exchange,

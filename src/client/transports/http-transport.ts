@@ -9,11 +9,30 @@
  *    (`network`, `protocol`).
  * 2. Every request but the event stream gives up after `timeoutMs`, so a dead server cannot
  *    hold a sync forever.
+ * 3. A GET (snapshot, pull, a document's ops: safe to repeat) that fails on a connection the
+ *    server closed or reset is sent once more, at once, on a new connection: a kept-alive
+ *    connection may have been closed by the server while the client was busy writing a page.
+ *    A push is never repeated here (the sync loop retries it with backoff), nor is any answer,
+ *    4xx or 5xx, nor a timeout or a refused connection.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { DEFAULT_SILENCE_MS, readEventStream } from './event-stream.ts';
-import { type Exchange, errorOfAnswer, exchangeTransport, type WireRequest } from './exchange.ts';
-import type { EventsRequest, SyncTransport, TransportError } from './sync-transport.ts';
+import {
+  type Exchange,
+  errorOfAnswer,
+  exchangeTransport,
+  send,
+  snapshotRequest,
+  type WireRequest,
+  type WireResponse,
+} from './exchange.ts';
+import type {
+  EventsRequest,
+  SyncTransport,
+  TransportError,
+  UnreadAnswer,
+} from './sync-transport.ts';
+import { decodeSnapshotAnswer, type SnapshotAnswer } from './wire-answers.ts';
 
 /** Where the server is, the credentials, and the limits. */
 export interface HttpTransportOptions {
@@ -51,6 +70,27 @@ const networkError = (error: unknown): TransportError => ({
   message: error instanceof Error ? `${error.name}: ${error.message}` : 'request failed',
 });
 
+/** Error codes of a connection closed or reset under a request (undici's and the OS's). */
+const CLOSED_CONNECTION_CODES: ReadonlySet<string> = new Set([
+  'UND_ERR_SOCKET',
+  'ECONNRESET',
+  'EPIPE',
+]);
+
+const codeOf = (error: unknown): unknown =>
+  typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+
+/** True when `fetch` failed because the connection was closed or reset under the request. */
+export const isClosedConnection = (error: unknown): boolean => {
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && current instanceof Error; depth++) {
+    const code = codeOf(current);
+    if (typeof code === 'string' && CLOSED_CONNECTION_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+};
+
 const headersOf = (headers: Headers): Record<string, string> => {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
@@ -59,43 +99,91 @@ const headersOf = (headers: Headers): Record<string, string> => {
   return out;
 };
 
+/** Sends a request; resolves once the answer's headers are in (its body is read later). */
+const startRequest = async (
+  options: HttpTransportOptions,
+  request: WireRequest,
+  cancel?: AbortSignal,
+): Promise<Response> => {
+  const doFetch = options.fetch ?? fetch;
+  const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
+  let body: Uint8Array | undefined;
+  if (request.body !== undefined) {
+    const plain = encoder.encode(JSON.stringify(request.body));
+    const packed =
+      plain.byteLength >= (options.gzipAboveBytes ?? 1024) ? await gzipped(plain) : undefined;
+    body = packed ?? plain;
+    headers['content-type'] = 'application/json';
+    if (packed !== undefined) headers['content-encoding'] = 'gzip';
+  }
+  return doFetch(urlOf(options.baseUrl, request), {
+    method: request.method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    signal:
+      cancel === undefined
+        ? AbortSignal.timeout(options.timeoutMs ?? 30_000)
+        : AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 30_000), cancel]),
+  });
+};
+
+/** Reads an answer's body, parsed when it is JSON. */
+const readResponse = async (response: Response): Promise<WireResponse> => {
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: headersOf(response.headers), body: parsed };
+};
+
+/**
+ * The answer of a request already `started`; a GET that fails on a connection the server closed
+ * is sent once more (invariant 3).
+ */
+const carry = async (
+  options: HttpTransportOptions,
+  request: WireRequest,
+  started: Promise<Response>,
+): Promise<E.Either<TransportError, WireResponse>> => {
+  try {
+    return E.right(await readResponse(await started));
+  } catch (error) {
+    if (request.method !== 'GET' || !isClosedConnection(error)) {
+      return E.left(networkError(error));
+    }
+  }
+  try {
+    return E.right(await readResponse(await startRequest(options, request)));
+  } catch (error) {
+    return E.left(networkError(error));
+  }
+};
+
 /** The exchange over `fetch`. */
 const fetchExchange =
   (options: HttpTransportOptions): Exchange =>
-  async (request) => {
-    const doFetch = options.fetch ?? fetch;
-    const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
-    let body: Uint8Array | undefined;
-    if (request.body !== undefined) {
-      const plain = encoder.encode(JSON.stringify(request.body));
-      const packed =
-        plain.byteLength >= (options.gzipAboveBytes ?? 1024) ? await gzipped(plain) : undefined;
-      body = packed ?? plain;
-      headers['content-type'] = 'application/json';
-      if (packed !== undefined) headers['content-encoding'] = 'gzip';
-    }
-    try {
-      const response = await doFetch(urlOf(options.baseUrl, request), {
-        method: request.method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      return E.right({
-        status: response.status,
-        headers: headersOf(response.headers),
-        body: parsed,
-      });
-    } catch (error) {
-      return E.left(networkError(error));
-    }
+  (request) =>
+    carry(options, request, startRequest(options, request));
+
+/**
+ * A snapshot page asked now and read when `read` is called: the server makes the page meanwhile,
+ * and only its bytes wait in the connection, not a parsed page.
+ */
+const fetchSnapshotAhead =
+  (options: HttpTransportOptions, auth: Readonly<Record<string, string>>) =>
+  (page: string): UnreadAnswer<SnapshotAnswer> => {
+    const request = snapshotRequest(page, auth);
+    const cancel = new AbortController();
+    const started = startRequest(options, request, cancel.signal);
+    // Its failure is met when it is read; until then it is not an unhandled rejection.
+    started.catch(() => undefined);
+    return {
+      read: () => send(() => carry(options, request, started), request, decodeSnapshotAnswer),
+      cancel: () => cancel.abort(),
+    };
   };
 
 /** `GET /v1/events` over `fetch`. */
@@ -139,6 +227,7 @@ export const httpTransport = (options: HttpTransportOptions): SyncTransport => {
   const auth = { authorization: `Bearer ${options.token}` };
   return {
     ...exchangeTransport(fetchExchange(options), auth),
+    snapshotAhead: fetchSnapshotAhead(options, auth),
     events: fetchEvents(options, auth),
   };
 };

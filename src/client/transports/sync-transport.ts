@@ -28,6 +28,14 @@ export type TransportError =
 /** A request's answer, or why there is none. */
 export type TransportResult<A> = Promise<E.Either<TransportError, A>>;
 
+/** A request sent whose answer is not read yet. */
+export interface UnreadAnswer<A> {
+  /** Reads and decodes the answer (once). */
+  read(): TransportResult<A>;
+  /** Drops the request, answered or not. */
+  cancel(): void;
+}
+
 /** What a pull page asks for. */
 export interface PullRequest {
   /** The cursor to read after. */
@@ -57,6 +65,12 @@ export interface SyncTransport {
   pull(request: PullRequest): TransportResult<PullAnswer>;
   /** `GET /v1/snapshot` (`page` null: the first page). */
   snapshot(page: string | null): TransportResult<SnapshotAnswer>;
+  /**
+   * `GET /v1/snapshot` of a page asked now and read later: the request leaves at once and the
+   * answer is read (and decoded) by `read`, or dropped by `cancel`. Absent when the transport
+   * cannot hold an answer unread; the replica then asks ahead with `snapshot`.
+   */
+  readonly snapshotAhead?: (page: string) => UnreadAnswer<SnapshotAnswer>;
   /** `GET /v1/ops/:collection/:docId`. */
   documentOps(collection: CollectionName, docId: string): TransportResult<readonly LoggedOp[]>;
   /**
