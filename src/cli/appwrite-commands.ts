@@ -1,7 +1,9 @@
 /**
  * `immune-sync appwrite setup` and `immune-sync appwrite check`: create, or compare with the
  * schema, the database of an Appwrite project through node-appwrite (docs/appwrite.md); and
- * `immune-sync appwrite sync-rows --postgres URL`: rewrite every projected row from the log.
+ * `immune-sync appwrite seed`: load the reference data into the deployment's log (on TablesDB);
+ * `immune-sync appwrite sync-rows --postgres URL`: rewrite every projected row from a log kept
+ * in Postgres.
  *
  * The project comes from `--endpoint`, `--project` and `--key` or from `APPWRITE_ENDPOINT`,
  * `APPWRITE_PROJECT_ID` and `APPWRITE_API_KEY`; the key needs the scopes `databases.read`,
@@ -9,43 +11,18 @@
  * `indexes.read` and `indexes.write`. `check` exits with 1 when anything differs.
  */
 import { Command } from 'commander';
-import type { AppwriteConnection } from '../adapters/appwrite/appwrite-connection.ts';
+import * as E from 'fp-ts/lib/Either.js';
 import { tablesDbOf } from '../adapters/appwrite/appwrite-connection.ts';
 import { appwriteSchema, DEFAULT_DATABASE_ID } from '../adapters/appwrite/appwrite-schema.ts';
 import { checkSchema, setupSchema } from '../adapters/appwrite/appwrite-schema-setup.ts';
 import { tablesDbDocumentRows } from '../adapters/appwrite/document-rows.ts';
 import { describeDifference } from '../adapters/appwrite/schema-differences.ts';
 import { resyncRows } from '../functions/appwrite/rows-resync.ts';
+import { seedReferenceData } from '../functions/seed-reference-data.ts';
+import { type AppwriteOptions, connectionOf } from './appwrite-project.ts';
 import { fail, print, printJson } from './cli-output.ts';
 import { withStoreOptions } from './store-options.ts';
 import { type SessionOptions, withStore } from './store-session.ts';
-
-interface AppwriteOptions {
-  readonly endpoint?: string;
-  readonly project?: string;
-  readonly key?: string;
-  readonly database: string;
-  readonly json?: boolean;
-}
-
-/** The connection the options and the environment give, or the names of what is missing. */
-export const connectionOf = (
-  options: AppwriteOptions,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): AppwriteConnection | string => {
-  const endpoint = options.endpoint ?? env.APPWRITE_ENDPOINT;
-  const projectId = options.project ?? env.APPWRITE_PROJECT_ID;
-  const apiKey = options.key ?? env.APPWRITE_API_KEY;
-  const missing = [
-    ...(endpoint === undefined ? ['--endpoint (or APPWRITE_ENDPOINT)'] : []),
-    ...(projectId === undefined ? ['--project (or APPWRITE_PROJECT_ID)'] : []),
-    ...(apiKey === undefined ? ['--key (or APPWRITE_API_KEY)'] : []),
-  ];
-  if (endpoint === undefined || projectId === undefined || apiKey === undefined) {
-    return `give ${missing.join(', ')}`;
-  }
-  return { endpoint, projectId, apiKey };
-};
 
 const withProjectOptions = (command: Command): Command =>
   command
@@ -92,6 +69,23 @@ const checkCommand = (): Command =>
     if (differences.length > 0) process.exitCode = 1;
   });
 
+const seedCommand = (): Command =>
+  new Command('seed')
+    .description(
+      'load the reference data (facilities, EPI vaccines) into the log on the project, once',
+    )
+    .option('--json', 'print JSON')
+    .action(async (options: { readonly json?: boolean }) => {
+      await withStore({ appwrite: true }, async (log) => {
+        const seeded = await seedReferenceData(log);
+        if (E.isLeft(seeded)) return fail(`${seeded.left.code}: ${seeded.left.message}`);
+        if (options.json === true) printJson(seeded.right);
+        else
+          print(`reference data: ${seeded.right.created} created, ${seeded.right.present} present`);
+        if (seeded.right.rejected.length > 0) process.exitCode = 1;
+      });
+    });
+
 const syncRowsCommand = (): Command =>
   withStoreOptions(
     withProjectOptions(
@@ -116,4 +110,5 @@ export const appwriteCommand = (): Command =>
     .description('set up or check the Appwrite project of a deployment')
     .addCommand(setupCommand())
     .addCommand(checkCommand())
+    .addCommand(seedCommand())
     .addCommand(syncRowsCommand());

@@ -19,7 +19,13 @@ import { createSyncService } from '../functions/sync-service.ts';
 import { fail, print, table } from './cli-output.ts';
 import { ensureDemoPrincipals } from './demo-principals.ts';
 import { serverLogger } from './server-logger.ts';
-import { dataDirectoryOf, describeStore, openStore, type StoreOptions } from './store-options.ts';
+import {
+  dataDirectoryOf,
+  describeStore,
+  openStore,
+  type StoreOptions,
+  storeConflict,
+} from './store-options.ts';
 
 /** The options of `serve`. */
 export interface ServeOptions extends StoreOptions {
@@ -41,9 +47,8 @@ const printPrincipals = (entries: readonly PrincipalEntry[], withTokens: boolean
 
 /** Runs the server until SIGTERM or SIGINT (see the module). */
 export const runServer = async (options: ServeOptions): Promise<void> => {
-  if (options.db !== undefined && options.postgres !== undefined) {
-    return fail('give --db or --postgres, not both', 2);
-  }
+  const conflict = storeConflict(options);
+  if (conflict !== undefined) return fail(conflict, 2);
   let principalsPath = options.principals;
   let demo = false;
   if (principalsPath === undefined) {

@@ -32,7 +32,7 @@ const isoOrNull = (ms: number | null): string | null =>
  * (an admin, an auditor, a list of `*`, the server) is everyone's, so only admins and auditors
  * see their devices besides themselves.
  */
-const maySee = (principal: Principal, row: DeviceRow): boolean => {
+export const maySee = (principal: Principal, row: DeviceRow): boolean => {
   if (principal.userId === row.user_id) return true;
   const owner = ownerOf(row);
   if (

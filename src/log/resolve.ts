@@ -71,7 +71,7 @@ export const resolutionValues = (
 };
 
 /** Why a stored record cannot be resolved, if it cannot. */
-const refusalOf = (record: ConflictRecord, live: boolean): SyncError | undefined => {
+export const refusalOf = (record: ConflictRecord, live: boolean): SyncError | undefined => {
   if (record.kind !== 'field') {
     return syncError(
       'not_resolvable',

@@ -75,4 +75,28 @@ describe('immune-sync appwrite', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('seed loads the reference data into the log on the project once, and the audit commands read it with --appwrite', async () => {
+    await run('appwrite', 'setup');
+    const first = await run('appwrite', 'seed', '--json');
+    expect(first.code).toBe(0);
+    const created = Number(JSON.parse(first.stdout).created);
+    expect(created).toBeGreaterThan(10);
+    const again = await run('appwrite', 'seed', '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, present: created });
+    const verify = await run('verify', '--appwrite', '--json');
+    expect([verify.code, JSON.parse(verify.stdout)]).toMatchObject([
+      0,
+      { ok: true, checked: { ops: created } },
+    ]);
+    const history = await run('history', 'vaccines', 'vac-bcg', '--appwrite', '--json');
+    expect(history.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(history.stdout))).toContain('BCG');
+  });
+
+  it('refuses --appwrite with --db, naming the choice', async () => {
+    const result = await run('verify', '--appwrite', '--db', 'x.db');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('give one of --db, --postgres and --appwrite');
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * An Appwrite project for the function tests: the TablesDB double with immune-sync's database
  * set up by `setupSchema` and the test users' rows in `users`, and a function host composed as
- * in a deployment (`composeFunctionHost`) on an in-memory SQLite log with the reference data.
+ * in a deployment (`composeFunctionHost`) with the reference data, its log either on TablesDB
+ * in the same double (the deployment's default) or outside Appwrite (an in-memory SQLite log,
+ * standing for the Postgres one, whose commits the entries fan out to the tables).
  */
 import { pino } from 'pino';
 import {
@@ -10,6 +12,7 @@ import {
   USERS_TABLE,
 } from '../../src/adapters/appwrite/appwrite-schema.ts';
 import { setupSchema } from '../../src/adapters/appwrite/appwrite-schema-setup.ts';
+import { openTablesLog } from '../../src/adapters/appwrite/tables-log/tables-operation-log.ts';
 import { openSqliteLog } from '../../src/adapters/sqlite/sqlite-log.ts';
 import { composeFunctionHost } from '../../src/functions/appwrite/appwrite-host.ts';
 import { FacilityMemory } from '../../src/functions/appwrite/facility-memory.ts';
@@ -24,6 +27,12 @@ export const APP_USERS = {
   'jwt-hw-south': { userId: 'hw-south', teams: ['fac-south'] },
 } as const;
 
+/** Where the host keeps its log. */
+export type HostLog = 'tables' | 'sqlite';
+
+/** Both, for `describe.each`. */
+export const HOST_LOGS: readonly HostLog[] = ['tables', 'sqlite'];
+
 /** A project and a host on it. */
 export interface AppwriteFixture {
   readonly double: TablesDbDouble;
@@ -32,7 +41,7 @@ export interface AppwriteFixture {
 }
 
 /** Starts the double, sets the database up, adds the users, opens the host. */
-export const startAppwriteFixture = async (): Promise<AppwriteFixture> => {
+export const startAppwriteFixture = async (where: HostLog = 'tables'): Promise<AppwriteFixture> => {
   const double = await startTablesDbDouble({ users: APP_USERS });
   const tablesDb = double.tablesDb();
   await setupSchema(tablesDb, appwriteSchema());
@@ -45,7 +54,14 @@ export const startAppwriteFixture = async (): Promise<AppwriteFixture> => {
     });
   }
   const facilities = new FacilityMemory();
-  const log = await openSqliteLog({ path: ':memory:', userFacilities: facilities.of });
+  const log =
+    where === 'tables'
+      ? await openTablesLog({
+          tablesDb,
+          databaseId: DEFAULT_DATABASE_ID,
+          options: { userFacilities: facilities.of },
+        })
+      : await openSqliteLog({ path: ':memory:', userFacilities: facilities.of });
   await seedReferenceData(log);
   const host = composeFunctionHost(log, {
     endpoint: double.endpoint,
@@ -54,6 +70,7 @@ export const startAppwriteFixture = async (): Promise<AppwriteFixture> => {
     apiKey: undefined,
     logger: pino({ level: 'silent' }),
     facilities,
+    fansOut: where !== 'tables',
   });
   return {
     double,

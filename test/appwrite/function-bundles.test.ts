@@ -34,7 +34,7 @@ describe('the function bundles', () => {
       userId: 'u1',
     });
     expect(execution.statusCode).toBe(503);
-    expect(execution.errors.join('\n')).toContain('IMMUNE_SYNC_POSTGRES_URL');
+    expect(execution.errors.join('\n')).toContain('APPWRITE_FUNCTION_API_ENDPOINT');
   });
 
   it('changes-trigger bundles to an entry that refuses an HTTP execution with 403', async () => {

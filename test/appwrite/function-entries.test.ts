@@ -18,7 +18,7 @@ import { PROTOCOL_HEADER } from '../../src/functions/render-answer.ts';
 import { systemPrincipal } from '../../src/functions/system-principal.ts';
 import { field } from '../functions/service-harness.ts';
 import { patientCreate } from '../functions/sync-fixtures.ts';
-import { type AppwriteFixture, startAppwriteFixture } from './appwrite-fixture.ts';
+import { type AppwriteFixture, HOST_LOGS, startAppwriteFixture } from './appwrite-fixture.ts';
 import {
   type ExecutionRequest,
   execute as executeWith,
@@ -26,14 +26,6 @@ import {
 } from './open-runtimes-harness.ts';
 
 let fixture: AppwriteFixture;
-
-beforeEach(async () => {
-  fixture = await startAppwriteFixture();
-});
-
-afterEach(async () => {
-  await fixture.close();
-});
 
 /** Executes with the execution's key, which Appwrite always sets (the function's scopes). */
 const execute = (mod: unknown, request: ExecutionRequest = {}) =>
@@ -51,154 +43,164 @@ const push = (userId: string, deviceId: string, ops: readonly unknown[]) =>
     body: JSON.stringify({ deviceId, ops }),
   });
 
-describe('the Appwrite HTTP functions', () => {
-  it('push appends the ops of a user known by x-appwrite-user-id and its users row', async () => {
-    const execution = await push('hw-north', 'tab-1', [
-      patientCreate('tab-1', 1, 'p-1', 'fac-north'),
-    ]);
-    expect(execution.statusCode).toBe(200);
-    expect(execution.headers[PROTOCOL_HEADER]).toBe('1');
-    const results = field(jsonOfExecution(execution), 'results');
-    expect(results).toMatchObject([{ seq: 1, status: 'accepted' }]);
-    const ops = await fixture.host.log.documentOps(
-      systemPrincipal('t', 'admin'),
-      'patients',
-      'p-1',
-    );
-    expect(E.isRight(ops) && ops.right[0]?.author).toEqual({
-      userId: 'hw-north',
-      role: 'health_worker',
-    });
+describe.each(HOST_LOGS)('with the log on %s', (where) => {
+  beforeEach(async () => {
+    fixture = await startAppwriteFixture(where);
   });
 
-  it('push updates the sync heads row of the facility it touched, readable by its team', async () => {
-    const execution = await push('hw-north', 'tab-1', [
-      patientCreate('tab-1', 1, 'p-1', 'fac-north'),
-    ]);
-    const row = await fixture.double.tablesDb().getRow({
-      databaseId: DEFAULT_DATABASE_ID,
-      tableId: SYNC_HEADS_TABLE.id,
-      rowId: 'fac-north',
-    });
-    expect(row.head).toBe(field(jsonOfExecution(execution), 'head'));
-    expect(row.$permissions).toEqual(['read("team:fac-north")']);
-    const south = fixture.double.state
-      .table(DEFAULT_DATABASE_ID, SYNC_HEADS_TABLE.id)
-      .rows.has('fac-south');
-    expect(south).toBe(false);
+  afterEach(async () => {
+    await fixture.close();
   });
 
-  it('refuses a request without x-appwrite-user-id with 401 unauthenticated, naming the header', async () => {
-    const execution = await push('', 'tab-1', [patientCreate('tab-1', 1, 'p-1', 'fac-north')]);
-    expect(execution.statusCode).toBe(401);
-    const error = field(jsonOfExecution(execution), 'error');
-    expect(field(error, 'code')).toBe('unauthenticated');
-    expect(String(field(error, 'message'))).toContain('x-appwrite-user-id');
-  });
-
-  it('takes the user of a request through the function domain from its JWT header', async () => {
-    const execution = await execute(entry('pull'), {
-      url: '/v1/pull?limit=1',
-      userId: '',
-      headers: { 'x-immune-sync-jwt': 'jwt-hw-north' },
-    });
-    expect(execution.statusCode).toBe(200);
-    const forged = await execute(entry('pull'), {
-      url: '/v1/pull',
-      userId: '',
-      headers: { 'x-immune-sync-jwt': 'jwt-forged' },
-    });
-    expect(forged.statusCode).toBe(401);
-  });
-
-  it('refuses a user without a row in the users table with 403 forbidden', async () => {
-    const execution = await push('stranger', 'tab-1', [
-      patientCreate('tab-1', 1, 'p-1', 'fac-north'),
-    ]);
-    expect(execution.statusCode).toBe(403);
-    expect(String(field(field(jsonOfExecution(execution), 'error'), 'message'))).toContain(
-      'users table',
-    );
-  });
-
-  it('pull reads the URL-decoded query of the request, as the standalone server does', async () => {
-    await push('hw-north', 'tab-1', [
-      patientCreate('tab-1', 1, 'p-1', 'fac-north'),
-      patientCreate('tab-1', 2, 'p-2', 'fac-north'),
-    ]);
-    const first = await execute(entry('pull'), {
-      url: '/v1/pull?limit=1000',
-      userId: 'hw-north-2',
-    });
-    const all = field(jsonOfExecution(first), 'ops');
-    const patients = Array.isArray(all)
-      ? all.filter((op) => field(op, 'collection') === 'patients')
-      : [];
-    expect(patients.map((op) => field(op, 'docId'))).toEqual(['p-1', 'p-2']);
-    const after = encodeURIComponent(String(field(patients[0], 'cursor')));
-    const next = await execute(entry('pull'), {
-      url: `/v1/pull?after=${after}&limit=10`,
-      userId: 'hw-north-2',
-    });
-    expect(next.statusCode).toBe(200);
-    expect(field(jsonOfExecution(next), 'ops')).toMatchObject([{ docId: 'p-2' }]);
-  });
-
-  it('sends a request for / to the function first route', async () => {
-    const execution = await execute(entry('pull'), { url: '/?limit=5', userId: 'hw-north' });
-    expect(execution.statusCode).toBe(200);
-    expect(field(jsonOfExecution(execution), 'hasMore')).toBe(true);
-  });
-
-  it('answers a route of another function with 404 not_found', async () => {
-    const execution = await execute(entry('pull'), {
-      method: 'POST',
-      url: '/v1/push',
-      userId: 'hw-north',
-      body: '{}',
-    });
-    expect(execution.statusCode).toBe(404);
-    expect(field(field(jsonOfExecution(execution), 'error'), 'code')).toBe('not_found');
-  });
-
-  it.each([
-    ['snapshot', 'GET', '/v1/snapshot', 'admin', 'docs'],
-    ['status', 'GET', '/v1/status', 'admin', 'devices'],
-    ['history', 'GET', '/v1/history/facilities/fac-north', 'auditor', 'timeline'],
-    ['conflicts', 'GET', '/v1/conflicts?status=all', 'auditor', 'conflicts'],
-    ['verify', 'POST', '/v1/verify', 'admin', 'ok'],
-  ])(
-    '%s serves %s %s with the same handler as the standalone server',
-    async (name, method, url, userId, key) => {
-      const execution = await execute(entry(name), { method, url, userId });
+  describe('the Appwrite HTTP functions', () => {
+    it('push appends the ops of a user known by x-appwrite-user-id and its users row', async () => {
+      const execution = await push('hw-north', 'tab-1', [
+        patientCreate('tab-1', 1, 'p-1', 'fac-north'),
+      ]);
       expect(execution.statusCode).toBe(200);
-      expect(jsonOfExecution(execution)).toHaveProperty(key);
-    },
-  );
-
-  it('answers 503 unavailable, not a missing return, when the host cannot open', async () => {
-    const failing = httpFunctionEntry(
-      httpFunction('pull'),
-      once(async (): Promise<FunctionHost> => {
-        throw new Error('missing variables: IMMUNE_SYNC_POSTGRES_URL');
-      }),
-    );
-    const execution = await execute(failing, { url: '/v1/pull', userId: 'hw-north' });
-    expect(execution.statusCode).toBe(503);
-    expect(field(field(jsonOfExecution(execution), 'error'), 'code')).toBe('unavailable');
-    expect(execution.errors.join('\n')).toContain('IMMUNE_SYNC_POSTGRES_URL');
-  });
-
-  it('answers 503 unavailable when the users table cannot be read with the execution key', async () => {
-    const execution = await execute(entry('pull'), {
-      url: '/v1/pull',
-      userId: 'hw-north',
-      key: 'revoked',
+      expect(execution.headers[PROTOCOL_HEADER]).toBe('1');
+      const results = field(jsonOfExecution(execution), 'results');
+      expect(results).toMatchObject([{ seq: 1, status: 'accepted' }]);
+      const ops = await fixture.host.log.documentOps(
+        systemPrincipal('t', 'admin'),
+        'patients',
+        'p-1',
+      );
+      expect(E.isRight(ops) && ops.right[0]?.author).toEqual({
+        userId: 'hw-north',
+        role: 'health_worker',
+      });
     });
-    expect(execution.statusCode).toBe(503);
-    const error = field(jsonOfExecution(execution), 'error');
-    expect(field(error, 'code')).toBe('unavailable');
-    expect(String(field(error, 'message'))).toContain('scope rows.read');
+
+    it('push updates the sync heads row of the facility it touched, readable by its team', async () => {
+      const execution = await push('hw-north', 'tab-1', [
+        patientCreate('tab-1', 1, 'p-1', 'fac-north'),
+      ]);
+      const row = await fixture.double.tablesDb().getRow({
+        databaseId: DEFAULT_DATABASE_ID,
+        tableId: SYNC_HEADS_TABLE.id,
+        rowId: 'fac-north',
+      });
+      expect(row.head).toBe(field(jsonOfExecution(execution), 'head'));
+      expect(row.$permissions).toEqual(['read("team:fac-north")']);
+      const south = fixture.double.state
+        .table(DEFAULT_DATABASE_ID, SYNC_HEADS_TABLE.id)
+        .rows.has('fac-south');
+      expect(south).toBe(false);
+    });
+
+    it('refuses a request without x-appwrite-user-id with 401 unauthenticated, naming the header', async () => {
+      const execution = await push('', 'tab-1', [patientCreate('tab-1', 1, 'p-1', 'fac-north')]);
+      expect(execution.statusCode).toBe(401);
+      const error = field(jsonOfExecution(execution), 'error');
+      expect(field(error, 'code')).toBe('unauthenticated');
+      expect(String(field(error, 'message'))).toContain('x-appwrite-user-id');
+    });
+
+    it('takes the user of a request through the function domain from its JWT header', async () => {
+      const execution = await execute(entry('pull'), {
+        url: '/v1/pull?limit=1',
+        userId: '',
+        headers: { 'x-immune-sync-jwt': 'jwt-hw-north' },
+      });
+      expect(execution.statusCode).toBe(200);
+      const forged = await execute(entry('pull'), {
+        url: '/v1/pull',
+        userId: '',
+        headers: { 'x-immune-sync-jwt': 'jwt-forged' },
+      });
+      expect(forged.statusCode).toBe(401);
+    });
+
+    it('refuses a user without a row in the users table with 403 forbidden', async () => {
+      const execution = await push('stranger', 'tab-1', [
+        patientCreate('tab-1', 1, 'p-1', 'fac-north'),
+      ]);
+      expect(execution.statusCode).toBe(403);
+      expect(String(field(field(jsonOfExecution(execution), 'error'), 'message'))).toContain(
+        'users table',
+      );
+    });
+
+    it('pull reads the URL-decoded query of the request, as the standalone server does', async () => {
+      await push('hw-north', 'tab-1', [
+        patientCreate('tab-1', 1, 'p-1', 'fac-north'),
+        patientCreate('tab-1', 2, 'p-2', 'fac-north'),
+      ]);
+      const first = await execute(entry('pull'), {
+        url: '/v1/pull?limit=1000',
+        userId: 'hw-north-2',
+      });
+      const all = field(jsonOfExecution(first), 'ops');
+      const patients = Array.isArray(all)
+        ? all.filter((op) => field(op, 'collection') === 'patients')
+        : [];
+      expect(patients.map((op) => field(op, 'docId'))).toEqual(['p-1', 'p-2']);
+      const after = encodeURIComponent(String(field(patients[0], 'cursor')));
+      const next = await execute(entry('pull'), {
+        url: `/v1/pull?after=${after}&limit=10`,
+        userId: 'hw-north-2',
+      });
+      expect(next.statusCode).toBe(200);
+      expect(field(jsonOfExecution(next), 'ops')).toMatchObject([{ docId: 'p-2' }]);
+    });
+
+    it('sends a request for / to the function first route', async () => {
+      const execution = await execute(entry('pull'), { url: '/?limit=5', userId: 'hw-north' });
+      expect(execution.statusCode).toBe(200);
+      expect(field(jsonOfExecution(execution), 'hasMore')).toBe(true);
+    });
+
+    it('answers a route of another function with 404 not_found', async () => {
+      const execution = await execute(entry('pull'), {
+        method: 'POST',
+        url: '/v1/push',
+        userId: 'hw-north',
+        body: '{}',
+      });
+      expect(execution.statusCode).toBe(404);
+      expect(field(field(jsonOfExecution(execution), 'error'), 'code')).toBe('not_found');
+    });
+
+    it.each([
+      ['snapshot', 'GET', '/v1/snapshot', 'admin', 'docs'],
+      ['status', 'GET', '/v1/status', 'admin', 'devices'],
+      ['history', 'GET', '/v1/history/facilities/fac-north', 'auditor', 'timeline'],
+      ['conflicts', 'GET', '/v1/conflicts?status=all', 'auditor', 'conflicts'],
+      ['verify', 'POST', '/v1/verify', 'admin', 'ok'],
+    ])(
+      '%s serves %s %s with the same handler as the standalone server',
+      async (name, method, url, userId, key) => {
+        const execution = await execute(entry(name), { method, url, userId });
+        expect(execution.statusCode).toBe(200);
+        expect(jsonOfExecution(execution)).toHaveProperty(key);
+      },
+    );
+
+    it('answers 503 unavailable, not a missing return, when the host cannot open', async () => {
+      const failing = httpFunctionEntry(
+        httpFunction('pull'),
+        once(async (): Promise<FunctionHost> => {
+          throw new Error('missing variables: APPWRITE_FUNCTION_API_ENDPOINT');
+        }),
+      );
+      const execution = await execute(failing, { url: '/v1/pull', userId: 'hw-north' });
+      expect(execution.statusCode).toBe(503);
+      expect(field(field(jsonOfExecution(execution), 'error'), 'code')).toBe('unavailable');
+      expect(execution.errors.join('\n')).toContain('APPWRITE_FUNCTION_API_ENDPOINT');
+    });
+
+    it('answers 503 unavailable when the users table cannot be read with the execution key', async () => {
+      const execution = await execute(entry('pull'), {
+        url: '/v1/pull',
+        userId: 'hw-north',
+        key: 'revoked',
+      });
+      expect(execution.statusCode).toBe(503);
+      const error = field(jsonOfExecution(execution), 'error');
+      expect(field(error, 'code')).toBe('unavailable');
+      expect(String(field(error, 'message'))).toContain('scope rows.read');
+    });
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * Which log backends a test run exercises: `LOG_BACKENDS=sqlite,postgres` (a comma-separated
- * subset; absent: all of them). An unknown name throws, and so does a selection of nothing, so
- * that a CI run that selects no backend fails instead of passing.
+ * Which log backends a test run exercises: `LOG_BACKENDS=sqlite,postgres,tables` (a
+ * comma-separated subset; absent: all of them). An unknown name throws, and so does a selection
+ * of nothing, so that a CI run that selects no backend fails instead of passing. `tables` is the
+ * Appwrite TablesDB backend, run against the TablesDB test double.
  */
 
 /** Every backend the contract suite knows. */
-export const LOG_BACKENDS = ['sqlite', 'postgres'] as const;
+export const LOG_BACKENDS = ['sqlite', 'postgres', 'tables'] as const;
 export type LogBackend = (typeof LOG_BACKENDS)[number];
 
 const isLogBackend = (name: string): name is LogBackend => LOG_BACKENDS.some((b) => b === name);

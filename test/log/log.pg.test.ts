@@ -11,6 +11,7 @@ import type { LogOptions } from '../../src/log/log-options.ts';
 import type { SqlOperationLog } from '../../src/log/sql-operation-log.ts';
 import { isSelected } from './log-backends.ts';
 import { type LogFactory, runLogContract } from './log-contract.ts';
+import { sqlTamper } from './sql-tamper.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 
@@ -42,7 +43,8 @@ const factoryFor =
       }
     };
     try {
-      return { log: await open(), openInstance: open, close };
+      const log = await open();
+      return { log, openInstance: open, tamper: sqlTamper(log), close };
     } catch (error) {
       // A log that failed to open leaves no schema behind (the error still fails the test).
       await close().catch(() => undefined);

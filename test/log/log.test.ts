@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteLog } from '../../src/adapters/sqlite/sqlite-log.ts';
 import { isSelected, LOG_BACKENDS, selectLogBackends } from './log-backends.ts';
 import { type LogFactory, runLogContract } from './log-contract.ts';
+import { sqlTamper } from './sql-tamper.ts';
 
 const inMemory: LogFactory = async (options) => {
   const log = await openSqliteLog({ path: ':memory:', ...options });
-  return { log, close: () => log.close() };
+  return { log, tamper: sqlTamper(log), close: () => log.close() };
 };
 
 const inFile: LogFactory = async (options) => {
@@ -19,6 +20,7 @@ const inFile: LogFactory = async (options) => {
   const log = await openSqliteLog({ path: join(dir, 'log.db'), ...options });
   return {
     log,
+    tamper: sqlTamper(log),
     close: async () => {
       await log.close();
       await rm(dir, { recursive: true, force: true });

@@ -119,17 +119,23 @@ const index = (key: string, type: IndexSpec['type'], columns: readonly string[])
 
 /**
  * The columns the projector adds to every projected row: the cursor of the op that wrote it,
- * the tombstone, the reducer state (reserved for the TablesDB log backend, which will fold from
- * it; the functions leave it empty), and the digest of the data columns as written. Together
+ * the tombstone, the reducer state, and the digest of the data columns as written. Together
  * they mark the projector's own writes (APPWRITE.md section 6): a row whose data still has the
  * digest it was written with is the projector's; an edit in the console changes the data and
  * not the digest (`projector-mark.ts`).
+ *
+ * The TablesDB log backend (`tables-log/`) folds from `syncState` and fills the last three as
+ * well: the document's own facilities (as `src/log/document-scope.ts` defines them), and the
+ * positions of its first and of its latest op. The functions leave those four empty.
  */
 export const PROJECTOR_COLUMNS: readonly ColumnSpec[] = [
   varchar('syncCursor', CURSOR),
   boolean('syncDeleted'),
   longtext('syncState'),
   varchar('syncDigest', 64),
+  varcharArray('syncFacilities', ROW_ID),
+  bigint('syncCreated'),
+  bigint('syncPosition'),
 ];
 
 /** The names of the projector's columns, which are never document fields. */
@@ -187,7 +193,7 @@ const COLLECTION_INDEXES: Readonly<Record<CollectionName, readonly IndexSpec[]>>
   vaccines: [],
   patients: [index('by_facility', 'key', ['facilityId'])],
   immunization_records: [index('by_patient', 'key', ['patientId'])],
-  notifications: [index('by_user', 'key', ['userId'])],
+  notifications: [index('by_user', 'key', ['userId']), index('by_patient', 'key', ['patientId'])],
 };
 
 const collectionTable = (name: CollectionName, title: string): TableSpec => ({
@@ -269,6 +275,9 @@ export const LOG_TABLES: readonly TableSpec[] = [
       varchar('facilityId', ROW_ID, true),
       bigint('atPosition', true),
       bigint('opPosition', true),
+      // The TablesDB log's reveal: the earlier positions (JSON array) that become visible to
+      // the facility at `atPosition` with the op there (a transfer), in one row.
+      longtext('revealed'),
     ],
     indexes: [index('by_facility', 'unique', ['facilityId', 'atPosition', 'opPosition'])],
   },

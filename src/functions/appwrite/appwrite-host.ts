@@ -4,15 +4,19 @@
  * sync service, and the tables a commit is fanned out to (projected rows, `sync_heads`), acting
  * with the execution's key.
  *
- * The log is the Postgres one (`IMMUNE_SYNC_POSTGRES_URL`), shared by every function and
- * instance; the TablesDB log backend is not finished (docs/appwrite.md).
+ * The log is kept in the project's own TablesDB database by default (`openTablesLog`: the ops,
+ * the projected rows and the sync heads commit in one transaction); with
+ * `IMMUNE_SYNC_POSTGRES_URL` it is kept in that Postgres database instead, and every commit is
+ * fanned out to the tables after it (`commit-fanout.ts`).
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { Client, TablesDB } from 'node-appwrite';
 import { type Logger, pino } from 'pino';
 import { tablesDbOf } from '../../adapters/appwrite/appwrite-connection.ts';
 import { tablesDbDocumentRows } from '../../adapters/appwrite/document-rows.ts';
 import { accountOfJwt } from '../../adapters/appwrite/jwt-accounts.ts';
 import { tablesDbSyncHeads } from '../../adapters/appwrite/sync-heads-store.ts';
+import { openTablesLog } from '../../adapters/appwrite/tables-log/tables-operation-log.ts';
 import { tablesDbUserDirectory } from '../../adapters/appwrite/user-directory.ts';
 import { openPostgresLog } from '../../adapters/postgres/postgres-log.ts';
 import type { OperationLog } from '../../log/operation-log.ts';
@@ -21,7 +25,7 @@ import { createSyncService, logMetricsSource } from '../sync-service.ts';
 import { appwriteAuthenticator } from './appwrite-authenticator.ts';
 import { FacilityMemory } from './facility-memory.ts';
 import { type FunctionEnvironment, readFunctionEnvironment } from './function-environment.ts';
-import type { FunctionHost } from './function-host.ts';
+import type { ExecutionHeaders, FunctionHost, HostOpener } from './function-host.ts';
 import { once } from './once.ts';
 
 /** The header that carries the execution's short-lived key (scopes: the function's `scopes`). */
@@ -37,11 +41,15 @@ export interface HostParts {
   readonly logger: Logger;
   /** Filled by the authenticator; the log's `userFacilities` reads it. */
   readonly facilities: FacilityMemory;
+  /** See `FunctionHost.fansOut`. */
+  readonly fansOut: boolean;
+  /** See `FunctionHost.admit`. */
+  readonly admit?: (headers: ExecutionHeaders) => void;
 }
 
 /** The host over an open log. */
 export const composeFunctionHost = (log: OperationLog, parts: HostParts): FunctionHost => {
-  const tablesDbFor = (headers: Readonly<Record<string, string>>) =>
+  const tablesDbFor = (headers: ExecutionHeaders) =>
     tablesDbOf({
       endpoint: parts.endpoint,
       projectId: parts.projectId,
@@ -61,6 +69,8 @@ export const composeFunctionHost = (log: OperationLog, parts: HostParts): Functi
     log,
     service,
     databaseId: parts.databaseId,
+    fansOut: parts.fansOut,
+    admit: parts.admit ?? (() => undefined),
     targetsFor: (headers) => {
       const tablesDb = tablesDbFor(headers);
       return {
@@ -71,28 +81,64 @@ export const composeFunctionHost = (log: OperationLog, parts: HostParts): Functi
   };
 };
 
-/** The host of a function on these settings, its log on Postgres. */
-export const openHostOn = async (settings: FunctionEnvironment): Promise<FunctionHost> => {
+/**
+ * A TablesDB service for the log of a warm container: it acts with the host's own key when it
+ * has one, else with the key of the newest execution (each execution's key is short-lived, and
+ * all of one function's keys have the same scopes).
+ */
+const containerTablesDb = (
+  settings: FunctionEnvironment,
+  headers: ExecutionHeaders,
+): { readonly tablesDb: TablesDB; readonly admit: (headers: ExecutionHeaders) => void } => {
+  const client = new Client()
+    .setEndpoint(settings.endpoint)
+    .setProject(settings.projectId)
+    .setKey(settings.apiKey ?? headers[KEY_HEADER] ?? '');
+  return {
+    tablesDb: new TablesDB(client),
+    admit: (next) => {
+      const key = next[KEY_HEADER];
+      if (settings.apiKey === undefined && key !== undefined && key !== '') client.setKey(key);
+    },
+  };
+};
+
+/** The host of a function on these settings, opened by the execution with these headers. */
+export const openHostOn = async (
+  settings: FunctionEnvironment,
+  headers: ExecutionHeaders,
+): Promise<FunctionHost> => {
   const facilities = new FacilityMemory();
-  const log = await openPostgresLog({
-    connectionString: settings.postgresUrl,
-    schema: settings.postgresSchema,
-    poolSize: 2,
-    userFacilities: facilities.of,
-  });
-  return composeFunctionHost(log, {
+  const parts = {
     endpoint: settings.endpoint,
     projectId: settings.projectId,
     databaseId: settings.databaseId,
     apiKey: settings.apiKey,
     logger: pino({ level: settings.logLevel }),
     facilities,
+  };
+  const location = settings.log;
+  if (location.kind === 'postgres') {
+    const log = await openPostgresLog({
+      connectionString: location.url,
+      schema: location.schema,
+      poolSize: 2,
+      userFacilities: facilities.of,
+    });
+    return composeFunctionHost(log, { ...parts, fansOut: true });
+  }
+  const { tablesDb, admit } = containerTablesDb(settings, headers);
+  const log = await openTablesLog({
+    tablesDb,
+    databaseId: settings.databaseId,
+    options: { userFacilities: facilities.of },
   });
+  return composeFunctionHost(log, { ...parts, fansOut: false, admit });
 };
 
 /** The host of this container, opened at the first execution from `process.env`. */
-export const openAppwriteHost: () => Promise<FunctionHost> = once(async () => {
+export const openAppwriteHost: HostOpener = once(async (headers: ExecutionHeaders) => {
   const settings = readFunctionEnvironment(process.env);
   if (E.isLeft(settings)) throw new Error(settings.left);
-  return openHostOn(settings.right);
+  return openHostOn(settings.right, headers);
 });

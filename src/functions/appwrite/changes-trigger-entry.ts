@@ -17,12 +17,12 @@ import { parseJsonBody } from '../json-body.ts';
 import { renderError } from '../render-answer.ts';
 import { captureRowEvent } from './changes-capture.ts';
 import { documentRowOf, fanOutCommit } from './commit-fanout.ts';
-import type { FunctionHost } from './function-host.ts';
+import type { FunctionHost, HostOpener } from './function-host.ts';
 import { type FunctionEntry, runtimeResponseOf } from './open-runtimes-context.ts';
 
 /** The entry over the host that `openHost` opens (once per container). */
 export const changesTriggerEntry =
-  (openHost: () => Promise<FunctionHost>): FunctionEntry =>
+  (openHost: HostOpener): FunctionEntry =>
   async (context) => {
     const headers = context.req.headers;
     if (headers['x-appwrite-trigger'] !== 'event') {
@@ -39,7 +39,8 @@ export const changesTriggerEntry =
 
     let host: FunctionHost;
     try {
-      host = await openHost();
+      host = await openHost(headers);
+      host.admit(headers);
     } catch (error) {
       context.error(`immune-sync changes-trigger: cannot start: ${String(error)}`);
       const refusal = syncError('unavailable', 'the sync service cannot start now');
@@ -57,7 +58,7 @@ export const changesTriggerEntry =
     );
     try {
       const targets = host.targetsFor(headers);
-      await fanOutCommit(host.log, targets, before);
+      if (host.fansOut) await fanOutCommit(host.log, targets, before);
       if (result?.status === 'rejected') {
         // The row keeps the edit the log refused: write it back as the log holds it.
         const { collection, docId } = outcome.draft;

@@ -8,10 +8,11 @@
  * 1. The entry always returns a response (the runtime would answer a missing one with a bare
  *    500): a host that cannot be opened is `503 unavailable`, an unknown route `404 not_found`,
  *    a handler's throw the service's `unavailable` or `internal`.
- * 2. After a successful POST of an appending function, the documents the new ops changed
- *    get their projected rows written and the facilities they touch their `sync_heads` row
- *    (`commit-fanout.ts`), before the entry returns (a frozen container runs nothing after its
- *    answer); a failure there is logged and the answer stands (a later commit repairs it).
+ * 2. After a successful POST of an appending function on a host that fans out (a log kept
+ *    outside Appwrite), the documents the new ops changed get their projected rows written and
+ *    the facilities they touch their `sync_heads` row (`commit-fanout.ts`), before the entry
+ *    returns (a frozen container runs nothing after its answer); a failure there is logged and
+ *    the answer stands (a later commit repairs it). The TablesDB log wrote both in the commit.
  */
 import type { HttpRequest } from '../../adapters/http/http-exchange.ts';
 import { matchRoute } from '../../adapters/http/route-matching.ts';
@@ -21,7 +22,7 @@ import { SYNC_ROUTES } from '../sync-routes.ts';
 import { refusalOfThrow } from '../unavailability.ts';
 import type { HttpFunctionSpec } from './appwrite-functions.ts';
 import { fanOutCommit } from './commit-fanout.ts';
-import type { FunctionHost } from './function-host.ts';
+import type { FunctionHost, HostOpener } from './function-host.ts';
 import {
   type FunctionEntry,
   httpRequestOf,
@@ -47,15 +48,13 @@ const withDefaultPath = (spec: HttpFunctionSpec, request: HttpRequest): HttpRequ
  * @example
  * export default httpFunctionEntry(httpFunction('push'), openAppwriteHost);
  */
-export const httpFunctionEntry = (
-  spec: HttpFunctionSpec,
-  openHost: () => Promise<FunctionHost>,
-): FunctionEntry => {
+export const httpFunctionEntry = (spec: HttpFunctionSpec, openHost: HostOpener): FunctionEntry => {
   const served = spec.routes.map(routeOf);
   return async (context: RuntimeContext) => {
     let host: FunctionHost;
     try {
-      host = await openHost();
+      host = await openHost(context.req.headers);
+      host.admit(context.req.headers);
     } catch (error) {
       context.error(`immune-sync ${spec.name}: cannot start: ${String(error)}`);
       const refusal = renderError(
@@ -73,7 +72,10 @@ export const httpFunctionEntry = (
     }
     let before: string | undefined;
     try {
-      before = spec.appends && request.method === 'POST' ? await host.log.head() : undefined;
+      before =
+        host.fansOut && spec.appends && request.method === 'POST'
+          ? await host.log.head()
+          : undefined;
     } catch (error) {
       context.error(`immune-sync ${spec.name}: cannot read the head: ${String(error)}`);
       return runtimeResponseOf(context.res, renderError(refusalOfThrow(error)));

@@ -4,12 +4,15 @@
  * forgotten, so that the next execution tries again instead of failing forever.
  */
 
-/** A function that calls `open` at most once at a time, and again only after a failure. */
-export const once = <T>(open: () => Promise<T>): (() => Promise<T>) => {
+/**
+ * A function that calls `open` at most once at a time, and again only after a failure; the
+ * argument of the call that opens is the one `open` gets.
+ */
+export const once = <A, T>(open: (argument: A) => Promise<T>): ((argument: A) => Promise<T>) => {
   let opening: Promise<T> | undefined;
-  return () => {
+  return (argument) => {
     if (opening === undefined) {
-      opening = open();
+      opening = open(argument);
       opening.catch(() => {
         opening = undefined;
       });

@@ -26,7 +26,7 @@ const WITH_SCHEMA_ZERO: SchemaRegistry = {
 export const auditContract = (factory: LogFactory): void => {
   describe('integrity and audit', () => {
     it('verify passes on an untouched log and finds an op row changed behind its back', () =>
-      withLog(factory, async ({ log }) => {
+      withLog(factory, async ({ log, tamper }) => {
         await seedReferenceData(log);
         const tablet = new TestDevice(log, workerA, 'tablet-a1');
         await tablet.write('patients', 'p1', 'create', patientData(FA));
@@ -39,17 +39,7 @@ export const auditContract = (factory: LogFactory): void => {
           problems: [],
         });
 
-        const row = await log.db
-          .selectFrom('ops')
-          .select(['position', 'body'])
-          .where('device_id', '=', 'tablet-a1')
-          .where('seq', '=', 2)
-          .executeTakeFirstOrThrow();
-        await log.db
-          .updateTable('ops')
-          .set({ body: row.body.replace('Halima', 'Hauwa') })
-          .where('position', '=', row.position)
-          .execute();
+        await tamper.rewriteOpBody('tablet-a1', 2, (body) => body.replace('Halima', 'Hauwa'));
         const report = await log.verify();
         expect(report.ok).toBe(false);
         expect(report.problems).toContainEqual(
@@ -58,17 +48,15 @@ export const auditContract = (factory: LogFactory): void => {
       }));
 
     it('verify finds a projection row changed behind its back, and replay rebuilds it from the log', () =>
-      withLog(factory, async ({ log }) => {
+      withLog(factory, async ({ log, tamper }) => {
         await seedReferenceData(log);
         const tablet = new TestDevice(log, workerA, 'tablet-a1');
         await tablet.write('patients', 'p1', 'create', patientData(FA));
         await tablet.write('patients', 'p2', 'create', patientData(FA, 'Bello Musa'));
-        await log.db
-          .updateTable('documents')
-          .set({ data: JSON.stringify({ ...patientData(FA), fullName: 'Someone Else' }) })
-          .where('collection', '=', 'patients')
-          .where('doc_id', '=', 'p2')
-          .execute();
+        await tamper.rewriteProjectionData('patients', 'p2', {
+          ...patientData(FA),
+          fullName: 'Someone Else',
+        });
         const report = await log.verify();
         expect(report.ok).toBe(false);
         expect(report.problems).toEqual([
@@ -115,29 +103,17 @@ export const auditContract = (factory: LogFactory): void => {
       }));
 
     it('verify finds a conflict record and a device chain head changed behind its back', () =>
-      withLog(factory, async ({ log }) => {
+      withLog(factory, async ({ log, tamper }) => {
         await seedReferenceData(log);
         const tablet = new TestDevice(log, workerA, 'tablet-a1');
         await tablet.write('patients', 'p1', 'create', patientData(FA));
-        await log.db
-          .insertInto('conflicts')
-          .values({
-            id: 'cf-forged',
-            collection: 'patients',
-            doc_id: 'p1',
-            kind: 'field',
-            status: 'open',
-            current: 1,
-            live: 1,
-            record: '{}',
-            position: 4,
-          })
-          .execute();
-        await log.db
-          .updateTable('devices')
-          .set({ chain_hash: 'f'.repeat(64) })
-          .where('device_id', '=', 'tablet-a1')
-          .execute();
+        await tamper.forgeConflict({
+          id: 'cf-forged',
+          collection: 'patients',
+          docId: 'p1',
+          position: 4,
+        });
+        await tamper.forgeChainHead('tablet-a1', 'f'.repeat(64));
         const kinds = (await log.verify()).problems.map((p) => p.kind).sort();
         expect(kinds).toEqual(['chain', 'conflicts']);
       }));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../src/domain/principal.ts';
 import { peekCursor } from '../../../src/log/cursor.ts';
 import type { LogOptions } from '../../../src/log/log-options.ts';
-import type { SqlOperationLog } from '../../../src/log/sql-operation-log.ts';
+import type { OperationLog } from '../../../src/log/operation-log.ts';
 import { rightOf } from '../../domain/expect-either.ts';
 import {
   admin,
@@ -27,7 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads everything visible to `who` until `done()` and a last page say there is no more. */
 const pollingReader = async (
-  log: SqlOperationLog,
+  log: OperationLog,
   who: Principal,
   done: () => boolean,
 ): Promise<{
@@ -56,7 +56,7 @@ const pollingReader = async (
 
 /** Each instance pushes small batches of new patients from its own device until the deadline. */
 const appender = async (
-  log: SqlOperationLog,
+  log: OperationLog,
   index: number,
   deadline: number,
 ): Promise<readonly string[]> => {
@@ -76,10 +76,7 @@ const appender = async (
 };
 
 /** Eight more instances append while two readers poll the first one. */
-const concurrentAppends = async (
-  log: SqlOperationLog,
-  openInstance: () => Promise<SqlOperationLog>,
-) => {
+const concurrentAppends = async (log: OperationLog, openInstance: () => Promise<OperationLog>) => {
   await seedReferenceData(log);
   const instances = await Promise.all(Array.from({ length: APPENDERS }, () => openInstance()));
   try {
@@ -108,7 +105,7 @@ const concurrentAppends = async (
 };
 
 /** The fixture's way to open more instances; the backend was declared to have one. */
-const instancesOf = (fixture: LogFixture): ((options?: LogOptions) => Promise<SqlOperationLog>) => {
+const instancesOf = (fixture: LogFixture): ((options?: LogOptions) => Promise<OperationLog>) => {
   if (fixture.openInstance === undefined)
     throw new Error('the fixture cannot open another instance');
   return fixture.openInstance;

@@ -1,12 +1,44 @@
 /** The fixture every contract scenario opens: a fresh log on the backend under test. */
+import type { CollectionName } from '../../../src/domain/collection.ts';
 import type { LogOptions } from '../../../src/log/log-options.ts';
-import type { SqlOperationLog } from '../../../src/log/sql-operation-log.ts';
+import type { OperationLog } from '../../../src/log/operation-log.ts';
+
+/**
+ * Changes made to a backend's store behind the log's back, as a bug, an operator or an attacker
+ * could, so that the scenarios can check what `verify` and the cursors make of them. Each
+ * backend implements them on its own tables (kysely for SQL, the SDK for TablesDB).
+ */
+export interface LogTamper {
+  /** The ids of the documents of a collection whose projection the store holds. */
+  storedDocIds(collection: CollectionName): Promise<readonly string[]>;
+  /** Rewrites the stored op of a dot (its body, as the store keeps it). */
+  rewriteOpBody(deviceId: string, seq: number, rewrite: (body: string) => string): Promise<void>;
+  /** Replaces the fields of a document's projection (its reducer state is left alone). */
+  rewriteProjectionData(
+    collection: CollectionName,
+    docId: string,
+    data: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+  /** Adds a live `field` conflict record that no op gives, on an existing document. */
+  forgeConflict(conflict: {
+    readonly id: string;
+    readonly collection: CollectionName;
+    readonly docId: string;
+    readonly position: number;
+  }): Promise<void>;
+  /** Sets the recorded head of a device's hash chain. */
+  forgeChainHead(deviceId: string, hash: string): Promise<void>;
+  /** Removes the last op, as a restore from an older backup of the same epoch would. */
+  dropLastOp(): Promise<void>;
+}
 
 /** A fresh log, and how to dispose of it. */
 export interface LogFixture {
-  readonly log: SqlOperationLog;
+  readonly log: OperationLog;
   /** Opens another instance on the same store (backends that serve several instances). */
-  readonly openInstance?: (options?: LogOptions) => Promise<SqlOperationLog>;
+  readonly openInstance?: (options?: LogOptions) => Promise<OperationLog>;
+  /** Manipulations of the store behind the log's back. */
+  readonly tamper: LogTamper;
   /** Closes every instance and removes the store. */
   close(): Promise<void>;
 }

@@ -1,0 +1,80 @@
+/** The contract's store manipulations on the TablesDB log (through the SDK, on its rows). */
+import { Query, type TablesDB } from 'node-appwrite';
+import {
+  LOG_HEAD_ROW,
+  LOG_HEAD_TABLE,
+  readHead,
+} from '../../src/adapters/appwrite/log-head-transaction.ts';
+import type { LogTamper } from './contract/log-fixture.ts';
+
+/** Tampers with the rows of a TablesDB log in `databaseId`. */
+export const tablesTamper = (tablesDb: TablesDB, databaseId: string): LogTamper => {
+  const rowsOf = async (tableId: string, queries: string[]) =>
+    (await tablesDb.listRows({ databaseId, tableId, queries: [...queries, Query.limit(5000)] }))
+      .rows;
+  return {
+    storedDocIds: async (collection) =>
+      (await rowsOf(collection, [Query.isNotNull('syncState')])).map((row) => row.$id),
+    rewriteOpBody: async (deviceId, seq, rewrite) => {
+      const [row] = await rowsOf('sync_ops', [
+        Query.equal('deviceId', deviceId),
+        Query.equal('seq', seq),
+      ]);
+      if (row === undefined) throw new Error(`no op ${deviceId}:${seq}`);
+      await tablesDb.updateRow({
+        databaseId,
+        tableId: 'sync_ops',
+        rowId: row.$id,
+        data: { body: rewrite(String(row.body)) },
+      });
+    },
+    rewriteProjectionData: async (collection, docId, data) => {
+      await tablesDb.updateRow({
+        databaseId,
+        tableId: collection,
+        rowId: docId,
+        data: { ...data },
+      });
+    },
+    forgeConflict: async ({ id, collection, docId, position }) => {
+      await tablesDb.createRow({
+        databaseId,
+        tableId: 'sync_conflicts',
+        rowId: id,
+        data: {
+          collection,
+          docId,
+          kind: 'field',
+          status: 'open',
+          current: true,
+          live: true,
+          record: '{}',
+          position,
+        },
+      });
+    },
+    forgeChainHead: async (deviceId, hash) => {
+      await tablesDb.updateRow({
+        databaseId,
+        tableId: 'sync_devices',
+        rowId: deviceId,
+        data: { chainHash: hash },
+      });
+    },
+    dropLastOp: async () => {
+      const last = await readHead(tablesDb, databaseId);
+      for (const row of await rowsOf('sync_visibility', [Query.equal('atPosition', last)])) {
+        await tablesDb.deleteRow({ databaseId, tableId: 'sync_visibility', rowId: row.$id });
+      }
+      for (const row of await rowsOf('sync_ops', [Query.equal('position', last)])) {
+        await tablesDb.deleteRow({ databaseId, tableId: 'sync_ops', rowId: row.$id });
+      }
+      await tablesDb.updateRow({
+        databaseId,
+        tableId: LOG_HEAD_TABLE,
+        rowId: LOG_HEAD_ROW,
+        data: { position: last - 1 },
+      });
+    },
+  };
+};
