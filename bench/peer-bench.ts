@@ -1,5 +1,5 @@
 /**
- * Against a peer: the same data set (PEER_PATIENTS patients, default 10,000, and three times as
+ * Against a peer: the same data set (PEER_PATIENTS patients, default 25,000, and three times as
  * many immunization records) replicated by PouchDB with pouchdb-server (LevelDB on both sides)
  * and by immune-sync (`createReplica` on SQLite, the real server on SQLite), over loopback, in
  * the same run: the initial sync of a fresh client, then the push of PEER_EDITS offline edits
@@ -30,7 +30,7 @@ import { openLog } from './harness/open-log.ts';
 import { startPouchServer } from './harness/pouchdb-server-process.ts';
 import { retryingFetch } from './harness/retrying-fetch.ts';
 
-const PATIENTS = Number(process.env.PEER_PATIENTS ?? 10_000);
+const PATIENTS = Number(process.env.PEER_PATIENTS ?? 25_000);
 const EDITS = Math.min(PATIENTS, Number(process.env.PEER_EDITS ?? 10_000));
 const TARGET_MULTIPLE = 10;
 
