@@ -15,6 +15,7 @@ import { startBenchServer } from './harness/bench-server.ts';
 import { backends, freshStore } from './harness/bench-stores.ts';
 import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
 import { rawInsertRate } from './harness/raw-insert.ts';
+import { typedOps } from './harness/typed-ops.ts';
 
 const OPS = Number(process.env.PUSH_OPS ?? 20_000);
 const BATCHES = [100, 500, 1000];
@@ -53,8 +54,9 @@ const main = async (): Promise<void> => {
         let batchTimes: readonly number[];
         try {
           await pushFacilities(server.url, config);
+          const typed = typedOps(ops);
           const started = performance.now();
-          batchTimes = await pushFacilityOps(server.url, facility, ops, batch);
+          batchTimes = await pushFacilityOps(server.url, facility, typed, batch);
           seconds = (performance.now() - started) / 1000;
         } finally {
           await server.stop();

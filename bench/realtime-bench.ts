@@ -15,6 +15,7 @@ import { startBenchServer } from './harness/bench-server.ts';
 import { backends, freshStore } from './harness/bench-stores.ts';
 import { percentile } from './harness/percentile.ts';
 import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
+import { typedOps } from './harness/typed-ops.ts';
 
 const PUSHES = Number(process.env.REALTIME_PUSHES ?? 1000);
 const TARGET_P99_MS = 50;
@@ -69,7 +70,7 @@ const measure = async (kind: 'sqlite' | 'postgres') => {
     });
     await open;
     const latencies: number[] = [];
-    for (const op of ops) {
+    for (const op of typedOps(ops)) {
       const poked = waiter.next();
       const started = performance.now();
       await pushFacilityOps(server.url, facility, [op], 1);

@@ -75,7 +75,7 @@ const main = async (): Promise<void> => {
   const rows = [];
   try {
     await pushFacilities(server.url, config);
-    await pushFacilityOps(server.url, facility, raws, 1000);
+    await pushFacilityOps(server.url, facility, typedOps(raws), 1000);
     const reader = `${facility.deviceId}-reader`;
     for (const encoding of ['gzip', 'identity']) {
       const pulled = await pullAll(server.url, facility.workerToken, reader, encoding);

@@ -9,7 +9,7 @@ import * as t from 'io-ts';
 import { type OpError, reportValidation } from '../domain/errors.ts';
 import type { OpFlag } from '../domain/rules.ts';
 import type { ConflictRecord } from '../projections/conflict-record.ts';
-import { ConflictRecordCodec } from '../projections/state-codec.ts';
+import { ConflictRecordCodec } from '../projections/state-records.ts';
 
 /** A row of the log that does not hold what the log wrote there. */
 export class CorruptRowError extends Error {

@@ -7,16 +7,14 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
-import { reportValidation, type SyncError } from '../domain/errors.ts';
+import { type ErrorCode, reportValidation, type SyncError, syncError } from '../domain/errors.ts';
 import { Hlc } from '../domain/hlc.ts';
 import { Author } from '../domain/principal.ts';
 import { VersionVector } from '../domain/version-vector.ts';
-
+import type { ConflictRecord } from './conflict-record.ts';
 import type { DocumentState } from './document-state.ts';
-
-const FieldValueCodec = t.union([t.string, t.number, t.boolean, t.null]);
-const Values = t.record(t.string, FieldValueCodec);
-const DotCodec = t.type({ deviceId: t.string, seq: t.number });
+import { type PackedState, PackedStateCodec, pack, unpack } from './packed-state.ts';
+import { ConflictRecordCodec, FieldValueCodec } from './state-records.ts';
 
 const FieldMaximumCodec = t.type({
   deviceId: t.string,
@@ -29,33 +27,6 @@ const FieldMaximumCodec = t.type({
   value: FieldValueCodec,
 });
 
-/** A conflict record as the wire and the store carry it. */
-export const ConflictRecordCodec = t.type({
-  id: t.string,
-  collection: CollectionNameCodec,
-  docId: t.string,
-  kind: t.keyof({ field: null, defeat: null, delete: null }),
-  fields: t.readonlyArray(t.string),
-  candidates: t.readonlyArray(
-    t.type({ deviceId: t.string, seq: t.number, author: Author, values: Values }),
-  ),
-  winner: DotCodec,
-  rule: t.keyof({
-    server_wins: null,
-    client_wins: null,
-    merge_server_priority: null,
-    merge_client_priority: null,
-    review: null,
-    lww: null,
-    delete_wins: null,
-    resolution: null,
-    superseded: null,
-  }),
-  status: t.keyof({ open: null, auto: null, resolved: null }),
-  resolvedBy: t.union([t.type({ userId: t.string, deviceId: t.string, seq: t.number }), t.null]),
-  current: t.boolean,
-});
-
 export const DocumentStateCodec = t.type({
   collection: CollectionNameCodec,
   docId: t.string,
@@ -65,8 +36,74 @@ export const DocumentStateCodec = t.type({
   records: t.readonlyArray(ConflictRecordCodec),
 });
 
-/** The state as canonical JSON text (equal states give equal text). */
-export const encodeState = (state: DocumentState): string => canonicalJson(state);
+/** True when `o` has exactly `n` own keys. */
+const keyCount = (o: object, n: number): boolean => Object.keys(o).length === n;
+
+/** True when no author of the records has keys that decoding would strip. */
+const recordsAreBare = (records: readonly ConflictRecord[]): boolean =>
+  records.every((record) => record.candidates.every((c) => keyCount(c.author, 2)));
+
+/**
+ * True when `u` is a state that decoding would give back unchanged: it is one
+ * (`DocumentStateCodec.is`, which checks every refinement) and its exact parts (authors and
+ * clocks, which decoding strips of other keys) have no other keys. Checking is several times
+ * cheaper than decoding, which builds a context per value; states are read on every snapshot
+ * page, settle and append, and almost all are well formed. Anything else is decoded, for the
+ * error report.
+ */
+export const isBareState = (u: unknown): u is DocumentState => {
+  if (!DocumentStateCodec.is(u)) return false;
+  for (const maxima of Object.values(u.maxima)) {
+    for (const m of maxima) if (!keyCount(m.author, 2) || !keyCount(m.hlc, 2)) return false;
+  }
+  return recordsAreBare(u.records);
+};
+
+/** The state as the canonical JSON text of its packed form (equal states give equal text). */
+export const encodeState = (state: DocumentState): string => canonicalJson(pack(state));
+
+/** True when decoding the packed value would give it back unchanged (as `isBareState`). */
+const isBarePacked = (u: unknown): u is PackedState =>
+  PackedStateCodec.is(u) && recordsAreBare(u.records);
+
+/**
+ * A state from its JSON: the packed form that this code writes, or the plain form (rows written
+ * before states were packed). A value that is neither is `code` at its path under `prefix`.
+ */
+const stateFromJson = <C extends ErrorCode>(
+  json: unknown,
+  code: C,
+  prefix: string,
+): E.Either<SyncError<C>, DocumentState> => {
+  if (t.UnknownRecord.is(json) && Object.hasOwn(json, 'writers')) {
+    return pipe(
+      isBarePacked(json)
+        ? E.right(json)
+        : pipe(
+            PackedStateCodec.decode(json),
+            E.mapLeft((errors) => reportValidation(code, errors, prefix)),
+          ),
+      E.chain((packed) =>
+        pipe(
+          unpack(packed),
+          E.mapLeft((path) =>
+            syncError(
+              code,
+              `expected the index of a writer at ${prefix}.${path}`,
+              `${prefix}.${path}`,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  return isBareState(json)
+    ? E.right(json)
+    : pipe(
+        DocumentStateCodec.decode(json),
+        E.mapLeft((errors) => reportValidation(code, errors, prefix)),
+      );
+};
 
 /** Reads a stored state back; a damaged one is an `internal` error naming the path. */
 export const decodeState = (text: string): E.Either<SyncError, DocumentState> =>
@@ -75,25 +112,16 @@ export const decodeState = (text: string): E.Either<SyncError, DocumentState> =>
       (): unknown => JSON.parse(text),
       () => ({ code: 'internal' as const, message: 'stored document state is not JSON' }),
     ),
-    E.chainW((json) =>
-      pipe(
-        DocumentStateCodec.decode(json),
-        E.mapLeft((errors) => reportValidation('internal', errors, 'state')),
-      ),
-    ),
+    E.chainW((json) => stateFromJson(json, 'internal', 'state')),
   );
 
-/** What a snapshot carries so a client can keep folding the document. */
+/** What a snapshot carries so a client can keep folding the document: its packed state. */
 export const snapshotMeta = (state: DocumentState): Record<string, unknown> => ({
-  state: JSON.parse(encodeState(state)),
+  state: pack(state),
 });
 
 /** The state a snapshot's `meta` carries. */
 export const stateFromSnapshotMeta = (meta: unknown): E.Either<SyncError, DocumentState> =>
-  pipe(
-    t.type({ state: DocumentStateCodec }).decode(meta),
-    E.bimap(
-      (errors) => reportValidation('bad_request', errors, 'meta'),
-      (decoded) => decoded.state,
-    ),
-  );
+  t.UnknownRecord.is(meta)
+    ? stateFromJson(meta.state, 'bad_request', 'meta.state')
+    : E.left(syncError('bad_request', 'expected an object at meta', 'meta'));

@@ -5,7 +5,6 @@
 import type { Kysely } from 'kysely';
 import { CollectionNameCodec } from '../../domain/collections.ts';
 import { materialize } from '../../projections/materialize.ts';
-import { encodeState } from '../../projections/state-codec.ts';
 import { inChunks, MAX_PARAMETERS } from './parameter-chunks.ts';
 import {
   type DocKey,
@@ -14,8 +13,14 @@ import {
   type StoredDocument,
   type ViewRow,
 } from './replica-store.ts';
-import type { DocumentsTable, ReplicaTables } from './replica-tables.ts';
-import { CorruptReplicaError, readData, readState, readStrings } from './stored-json.ts';
+import { BASE_IS_VIEW, type DocumentsTable, type ReplicaTables } from './replica-tables.ts';
+import {
+  CorruptReplicaError,
+  readData,
+  readState,
+  readStrings,
+  storedState,
+} from './stored-json.ts';
 
 const keyOf = (collection: string, docId: string): DocKey => {
   if (!CollectionNameCodec.is(collection)) {
@@ -33,25 +38,30 @@ const viewRowOf = (row: DocumentsTable): ViewRow => ({
   pending: row.pending === 1,
 });
 
-const storedDocumentOf = (row: DocumentsTable): StoredDocument => ({
-  ...keyOf(row.collection, row.doc_id),
-  base: row.base === null ? null : readState(row.base),
-  complete: row.complete === 1,
-  view: readState(row.view),
-  stale: row.stale === 1,
-  generation: row.generation,
-  pending: row.pending === 1,
-});
+const storedDocumentOf = (row: DocumentsTable): StoredDocument => {
+  const view = readState(row.view);
+  return {
+    ...keyOf(row.collection, row.doc_id),
+    base: row.base === null ? null : row.base === BASE_IS_VIEW ? view : readState(row.base),
+    complete: row.complete === 1,
+    view,
+    stale: row.stale === 1,
+    generation: row.generation,
+    pending: row.pending === 1,
+  };
+};
 
-/** The row of a document: its states as text, and its view's materialized fields. */
+/**
+ * The row of a document: its states as text, and its view's materialized fields. A base that is
+ * the view itself (nothing pending: almost every document) is stored once, as the view.
+ */
 const rowOf = (doc: StoredDocument): DocumentsTable => {
   const shown = materialize(doc.view);
-  const view = encodeState(doc.view);
+  const view = storedState(doc.view);
   return {
     collection: doc.collection,
     doc_id: doc.docId,
-    // A base that is the view itself (nothing pending) is encoded once.
-    base: doc.base === null ? null : doc.base === doc.view ? view : encodeState(doc.base),
+    base: doc.base === null ? null : doc.base === doc.view ? BASE_IS_VIEW : storedState(doc.base),
     complete: doc.complete ? 1 : 0,
     view,
     stale: doc.stale ? 1 : 0,

@@ -43,15 +43,21 @@ export interface LoggedOpsTable {
   readonly generation: number;
 }
 
+/** `documents.base` of a document whose base is its view (not JSON, so never a state). */
+export const BASE_IS_VIEW = '=';
+
 /** One document: its reducer states and the materialized fields of its optimistic view. */
 export interface DocumentsTable {
   readonly collection: string;
   readonly doc_id: string;
-  /** `encodeState` of the logged ops' fold; null when no logged op of it is known. */
+  /**
+   * The logged ops' fold (`storedState`); null when no logged op of it is known; `BASE_IS_VIEW`
+   * when it is the view itself (no pending op changes it), so the state is stored once.
+   */
   readonly base: string | null;
   /** 1 when `logged_ops` holds every logged op of the document. */
   readonly complete: number;
-  /** `encodeState` of the optimistic view (base plus pending ops). */
+  /** The optimistic view (base plus pending ops), as `storedState` writes it. */
   readonly view: string;
   /** 1 when the view could not be computed yet (it needs the document's ops from the server). */
   readonly stale: number;

@@ -1,0 +1,208 @@
+/**
+ * The state codec: states stored and sent packed, older plain rows still read, and fast paths
+ * that take a value as it is only when decoding it would give it back unchanged (anything else
+ * goes through the full decode and its error report).
+ */
+import { fc, test } from '@fast-check/vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect } from 'vitest';
+import { canonicalJson } from '../../src/domain/canonical-json.ts';
+import { fold } from '../../src/projections/document-state.ts';
+import { PackedStateCodec, pack, unpack } from '../../src/projections/packed-state.ts';
+import {
+  DocumentStateCodec,
+  decodeState,
+  encodeState,
+  isBareState,
+  snapshotMeta,
+  stateFromSnapshotMeta,
+} from '../../src/projections/state-codec.ts';
+import { historyArb } from './histories.ts';
+
+const RUNS = { numRuns: 200 };
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every path to a value inside `value` (the root included). */
+const pathsOf = (value: unknown, at: readonly (string | number)[] = []): (string | number)[][] => {
+  const here = [[...at]];
+  if (Array.isArray(value)) {
+    return [...here, ...value.flatMap((v, i) => pathsOf(v, [...at, i]))];
+  }
+  if (typeof value === 'object' && value !== null) {
+    return [...here, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...at, k]))];
+  }
+  return here;
+};
+
+type Mutation =
+  | { readonly kind: 'replace'; readonly value: Json }
+  | { readonly kind: 'add_key'; readonly key: string; readonly value: Json }
+  | { readonly kind: 'drop' };
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('replace' as const), value: fc.jsonValue() as fc.Arbitrary<Json> }),
+  fc.record({
+    kind: fc.constant('add_key' as const),
+    key: fc.constantFrom('extra', 'ms', 'userId', '__proto__', 'role', 'n'),
+    value: fc.jsonValue() as fc.Arbitrary<Json>,
+  }),
+  fc.record({ kind: fc.constant('drop' as const) }),
+);
+
+/** A copy of `root` (JSON) with one mutation at `path`. */
+const mutate = (root: Json, path: readonly (string | number)[], mutation: Mutation): Json => {
+  const copy: Json = JSON.parse(JSON.stringify(root));
+  if (path.length === 0) return mutation.kind === 'replace' ? mutation.value : copy;
+  let parent: unknown = copy;
+  for (const step of path.slice(0, -1)) parent = Reflect.get(parent as object, step);
+  const last = path[path.length - 1] as string | number;
+  if (typeof parent !== 'object' || parent === null) return copy;
+  const target: unknown = Reflect.get(parent, last);
+  switch (mutation.kind) {
+    case 'replace':
+      Reflect.set(parent, last, mutation.value);
+      break;
+    case 'add_key':
+      if (typeof target === 'object' && target !== null && !Array.isArray(target)) {
+        Object.defineProperty(target, mutation.key, {
+          value: mutation.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      break;
+    case 'drop':
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else Reflect.deleteProperty(parent, last);
+      break;
+  }
+  return copy;
+};
+
+const stateArb = historyArb().map((h) => fold(h.collection, h.docId, h.ops));
+
+/** A state in its plain form (as rows written before states were packed hold it). */
+const plainJsonArb = stateArb.map((state): Json => JSON.parse(JSON.stringify(state)));
+const packedJsonArb = stateArb.map((state): Json => JSON.parse(encodeState(state)));
+
+const mutatedOf = (arb: fc.Arbitrary<Json>): fc.Arbitrary<Json> =>
+  arb.chain((json) =>
+    fc
+      .tuple(fc.constantFrom(...pathsOf(json)), mutationArb)
+      .map(([path, m]) => mutate(json, path, m)),
+  );
+
+/** What the full decode of a packed value gives (the fast path must give the same). */
+const fullDecodeOfPacked = (json: unknown): E.Either<unknown, unknown> =>
+  E.chainW(unpack)(PackedStateCodec.decode(json));
+
+describe('state codec', () => {
+  test.prop([stateArb], RUNS)('a stored state decodes back to the same state', (state) => {
+    const text = encodeState(state);
+    expect(decodeState(text)).toEqual(E.right(state));
+    expect(isBareState(JSON.parse(text))).toBe(false);
+    // Rows written before states were packed still read.
+    expect(decodeState(JSON.stringify(state))).toEqual(E.right(state));
+  });
+
+  test.prop([stateArb], RUNS)('packing loses nothing and is canonical', (state) => {
+    const packed = pack(state);
+    expect(unpack(packed)).toEqual(E.right(state));
+    expect(encodeState(state)).toBe(canonicalJson(packed));
+    expect(encodeState(state).length).toBeLessThanOrEqual(JSON.stringify(state).length + 20);
+  });
+
+  test.prop([plainJsonArb], RUNS)('a plain state is bare and decodes to itself', (json) => {
+    expect(isBareState(json)).toBe(true);
+    expect(decodeState(JSON.stringify(json))).toEqual(E.right(json));
+  });
+
+  test.prop([mutatedOf(plainJsonArb)], { numRuns: 1000 })(
+    'the fast path takes a plain value exactly when decoding gives it back unchanged',
+    (json) => {
+      const decoded = DocumentStateCodec.decode(json);
+      const unchanged =
+        E.isRight(decoded) && JSON.stringify(decoded.right) === JSON.stringify(json);
+      expect(isBareState(json)).toBe(unchanged);
+      const viaText = decodeState(JSON.stringify(json));
+      if (E.isRight(decoded)) expect(viaText).toEqual(E.right(decoded.right));
+      else expect(E.isLeft(viaText)).toBe(true);
+    },
+  );
+
+  test.prop([mutatedOf(packedJsonArb)], { numRuns: 1000 })(
+    'a damaged packed state reads as its full decode does: the same state, or an error',
+    (json) => {
+      const expected = fullDecodeOfPacked(json);
+      const viaText = decodeState(JSON.stringify(json));
+      const packedForm =
+        typeof json === 'object' && json !== null && !Array.isArray(json) && 'writers' in json;
+      if (!packedForm) return;
+      if (E.isRight(expected)) expect(viaText).toEqual(expected);
+      else expect(E.isLeft(viaText) && viaText.left.code).toBe('internal');
+    },
+  );
+
+  test('maxima that share a dot but not their facts keep their own facts', () => {
+    const base = {
+      deviceId: 'tab-1',
+      seq: 3,
+      author: { userId: 'amina', role: 'health_worker' },
+      hlc: { ms: 10, n: 0 },
+      receivedAt: null,
+      authority: 'client',
+      resolution: false,
+    };
+    const plain = {
+      collection: 'patients',
+      created: true,
+      docId: 'pat-1',
+      maxima: {
+        fullName: [{ ...base, value: 'Abena' }],
+        sex: [{ ...base, hlc: { ms: 11, n: 0 }, value: 'F' }],
+      },
+      records: [],
+      vv: { 'tab-1': 3 },
+    };
+    const decoded = decodeState(JSON.stringify(plain));
+    if (E.isLeft(decoded)) throw new Error(decoded.left.message);
+    const state = decoded.right;
+    expect(pack(state).writers).toHaveLength(2);
+    expect(decodeState(encodeState(state))).toEqual(E.right(state));
+  });
+
+  test('a writer index that names no writer is refused at its path', () => {
+    const packed = {
+      collection: 'patients',
+      created: true,
+      docId: 'pat-1',
+      fields: { fullName: [[3, 'Abena']] },
+      records: [],
+      vv: {},
+      writers: [],
+    };
+    const answer = decodeState(JSON.stringify(packed));
+    expect(answer).toEqual(
+      E.left(expect.objectContaining({ code: 'internal', path: 'state.fields.fullName.0.0' })),
+    );
+    const meta = stateFromSnapshotMeta({ state: packed });
+    expect(meta).toEqual(
+      E.left(
+        expect.objectContaining({ code: 'bad_request', path: 'meta.state.fields.fullName.0.0' }),
+      ),
+    );
+  });
+
+  test.prop([stateArb], RUNS)('snapshot meta carries the packed state', (state) => {
+    const meta: unknown = JSON.parse(JSON.stringify(snapshotMeta(state)));
+    expect(stateFromSnapshotMeta(meta)).toEqual(E.right(state));
+  });
+
+  test('a damaged state in snapshot meta is bad_request at its path', () => {
+    const answer = stateFromSnapshotMeta({ state: { collection: 'patients', docId: 7 } });
+    expect(E.isLeft(answer) && answer.left.code).toBe('bad_request');
+    expect(E.isLeft(stateFromSnapshotMeta('state'))).toBe(true);
+  });
+});
