@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { count, report } from './harness/bench-results.ts';
 import { startBenchServer } from './harness/bench-server.ts';
 import {
   ADMIN_TOKEN,
@@ -367,6 +368,29 @@ const main = async (): Promise<void> => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  await report(
+    'load',
+    results.map((f) => ({
+      backend: f.label,
+      ops: count(f.ops),
+      'wall (s)': f.seconds.toFixed(1),
+      'ops/s': (f.ops / f.seconds).toFixed(0),
+      pushes: count(f.pushes),
+      'push p50 at the devices (ms)': f.p50.toFixed(1),
+      'push p99 at the devices (ms)': f.p99.toFixed(1),
+      'push max (ms)': f.max.toFixed(1),
+      'server-side p99': f.serverP99,
+      checks: f.problems.length === 0 ? 'passed' : `${f.problems.length} problems`,
+    })),
+    {
+      devices: DEVICES,
+      opsPerDevice: OPS,
+      syncEvery: SYNC_EVERY,
+      shared: SHARED,
+      processes: PROCESSES,
+      results,
+    },
+  );
   if (results.some((r) => r.problems.length > 0)) process.exit(1);
 };
 

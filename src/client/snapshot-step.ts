@@ -7,7 +7,9 @@
  *    left behind is recognised by its generation.
  * 2. A page is written in one transaction with the bootstrap's progress (the snapshot's cursor
  *    and the next page, `replica-meta.ts`): a bootstrap cut short (a failed request, a killed
- *    process) goes on from the next page, in the same generation. A page whose cursor is not the
+ *    process) goes on from the next page, in the same generation. The transaction is
+ *    `refetchable` (it does not wait for the disk): a power cut may undo the last pages, which
+ *    are then fetched again; the outbox is never written in it. A page whose cursor is not the
  *    one of the pages written before it is of another snapshot: nothing of it is written, and
  *    the bootstrap starts over (`snapshot_moved`).
  * 3. Each document's base becomes the snapshot's state (its `meta`); its view is settled again
@@ -48,6 +50,9 @@ interface PageInWriting {
   readonly nextPage: string | null;
   readonly docs: SnapshotDoc[];
 }
+
+/** A page's transaction: a power cut may undo it, and the bootstrap then fetches it again. */
+const REFETCHABLE = { refetchable: true } as const;
 
 /** What writing a page did. */
 type PageWrite =
@@ -140,7 +145,7 @@ const writePage = (context: ReplicaContext, page: PageInWriting): Promise<PageWr
         await store.saveMeta({ ...meta, cursor: page.cursor, bootstrap: null });
       }
       return { kind: 'written', changed };
-    }),
+    }, REFETCHABLE),
   );
 
 /** The page's answer, as a page to write (its answer is then held nowhere). */

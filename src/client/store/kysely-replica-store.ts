@@ -5,7 +5,7 @@
  * one connection.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Dot } from '../../domain/ids.ts';
 import type { LoggedOp, Operation } from '../../domain/operation.ts';
 import {
@@ -49,6 +49,9 @@ import type {
 import type { ReplicaTables } from './replica-tables.ts';
 import { CorruptReplicaError } from './stored-json.ts';
 
+/** SQLite's `synchronous` level NORMAL. */
+const SYNCHRONOUS_NORMAL = 1;
+
 /** A `ReplicaStore` on a kysely handle (a database, or a transaction inside `transaction`). */
 export class KyselyReplicaStore implements ReplicaStore {
   readonly #db: Kysely<ReplicaTables>;
@@ -57,9 +60,26 @@ export class KyselyReplicaStore implements ReplicaStore {
     this.#db = db;
   }
 
-  async transaction<A>(fn: (store: ReplicaStore) => Promise<A>): Promise<A> {
+  async transaction<A>(
+    fn: (store: ReplicaStore) => Promise<A>,
+    options?: { readonly refetchable?: boolean },
+  ): Promise<A> {
     if (this.#db.isTransaction) return fn(this);
-    return this.#db.transaction().execute((trx) => fn(new KyselyReplicaStore(trx)));
+    const run = () => this.#db.transaction().execute((trx) => fn(new KyselyReplicaStore(trx)));
+    if (options?.refetchable !== true) return run();
+    // SQLite in WAL mode: `synchronous = NORMAL` commits atomically without waiting for the
+    // disk; the next FULL commit syncs the log up to and including this one.
+    const before = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(this.#db);
+    const level = before.rows[0]?.synchronous;
+    if (level === undefined || !Number.isInteger(level) || level <= SYNCHRONOUS_NORMAL) {
+      return run();
+    }
+    await sql`PRAGMA synchronous = NORMAL`.execute(this.#db);
+    try {
+      return await run();
+    } finally {
+      await sql.raw(`PRAGMA synchronous = ${level}`).execute(this.#db);
+    }
   }
 
   async meta(): Promise<ReplicaMeta | undefined> {

@@ -4,7 +4,10 @@
  * hand in a stand-in.
  *
  * Invariants:
- * 1. Everything written inside one `transaction` is durable together or not at all.
+ * 1. Everything written inside one `transaction` is durable together or not at all. A
+ *    `refetchable` transaction is atomic too, but a power cut (never a killed process) may undo
+ *    it after it returned: it is for writes the replica can fetch again (a snapshot page and
+ *    the bootstrap's progress), and a later durable transaction makes it durable as well.
  * 2. Reads outside a transaction see only committed data.
  * 3. Stored JSON is decoded through the domain's codecs on the way out; a row that does not
  *    decode is a bug (or a damaged file) and throws.
@@ -88,8 +91,11 @@ export interface OutboxSummary {
 
 /** The storage operations a replica uses (see the module's invariants). */
 export interface ReplicaStore {
-  /** Runs `fn` in one transaction on a store bound to it. */
-  transaction<A>(fn: (store: ReplicaStore) => Promise<A>): Promise<A>;
+  /** Runs `fn` in one transaction on a store bound to it (see invariant 1). */
+  transaction<A>(
+    fn: (store: ReplicaStore) => Promise<A>,
+    options?: { readonly refetchable?: boolean },
+  ): Promise<A>;
 
   meta(): Promise<ReplicaMeta | undefined>;
   saveMeta(meta: ReplicaMeta): Promise<void>;
