@@ -8,6 +8,9 @@
  * 2. `next` is the visibility position of the page's last op (never that op's own cursor): after
  *    a transfer, revealed ops carry their original cursors but are paged by the transfer's.
  * 3. The `next` of an empty page is `after` itself, or the head when `after` is absent.
+ *
+ * The storage-free rules (limit, `after`, shaping the page) are `pull-paging.ts`'s, shared with
+ * the other backends; this module holds the SQL reads.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
@@ -15,13 +18,13 @@ import type { CollectionName } from '../domain/collection.ts';
 import { type SyncError, syncError } from '../domain/errors.ts';
 import type { LoggedOp } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
-import { decodeCursor, encodeCursor, type LogPosition, positionOf, START } from './cursor.ts';
+import { decodeCursor } from './cursor.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
 import { readOpRow } from './op-rows.ts';
 import type { PullPage } from './operation-log.ts';
-import type { TokenError } from './signed-token.ts';
+import { checkPullLimit, positionAfter, pullPage } from './pull-paging.ts';
 import {
   anyVisibleAfter,
   readingFacilities,
@@ -29,16 +32,8 @@ import {
   visibleOpsAfter,
 } from './visibility.ts';
 
-/** The most ops one page may hold (PROTOCOL.md: `limit` 1..5000). */
-export const MAX_PAGE = 5000;
-
-/** The position `after` names (the start when absent), checked against the head. */
-export const positionAfter = (
-  identity: LogIdentity,
-  after: string | undefined,
-  head: number,
-): E.Either<TokenError, LogPosition> =>
-  after === undefined ? E.right(START) : decodeCursor(identity, after, head);
+/** Kept here for callers of the SQL pull; defined in `pull-paging.ts`. */
+export { MAX_PAGE, positionAfter } from './pull-paging.ts';
 
 /** A page of ops visible to the principal after `after`. */
 export const readAfter = async (
@@ -48,27 +43,13 @@ export const readAfter = async (
   after: string | undefined,
   limit: number,
 ): Promise<E.Either<SyncError, PullPage>> => {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    return E.left(
-      syncError('bad_request', `limit must be a whole number from 1 to ${MAX_PAGE}`, 'limit'),
-    );
-  }
+  const checked = checkPullLimit(limit);
+  if (E.isLeft(checked)) return checked;
   const head = await headPosition(db);
   const from = positionAfter(identity, after, head);
   if (E.isLeft(from)) return from;
   const rows = await visibleOpsAfter(db, readingFacilities(principal), from.right, head, limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const headCursor = encodeCursor(identity, positionOf(head));
-  return E.right({
-    ops: page.map(({ row }) => readOpRow(identity, row)),
-    next:
-      last === undefined
-        ? (after ?? headCursor)
-        : encodeCursor(identity, { at: last.at, op: last.row.position }),
-    hasMore: rows.length > limit,
-    head: headCursor,
-  });
+  return E.right(pullPage(identity, after, head, rows, limit));
 };
 
 /** True when ops visible to the principal exist after `after`. */

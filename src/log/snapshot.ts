@@ -10,50 +10,35 @@
  * 2. Which documents are visible is decided now (a patient transferred away since is left
  *    out; the pull after the cursor brings the transfer op).
  * 3. Page tokens are signed like cursors: a forged one is `bad_cursor`.
+ *
+ * The storage-free rules (page size, page tokens, shaping the page) are `snapshot-paging.ts`'s,
+ * shared with the other backends; this module holds the SQL reads.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
 import type { CollectionName } from '../domain/collection.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
-import { type SyncError, syncError } from '../domain/errors.ts';
+import type { SyncError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import { type DocumentState, fold } from '../projections/document-state.ts';
-import { materialize } from '../projections/materialize.ts';
-import { decodeState, snapshotMeta } from '../projections/state-codec.ts';
-import { encodeCursor, positionOf } from './cursor.ts';
+import { decodeState } from '../projections/state-codec.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
 import { readOpRow } from './op-rows.ts';
 import type { SnapshotDoc, SnapshotPage } from './operation-log.ts';
-import { signToken, verifyToken } from './signed-token.ts';
+import {
+  checkSnapshotPageSize,
+  MAX_SNAPSHOT_PAGE,
+  pagePosition,
+  snapshotAnswer,
+  snapshotDoc,
+} from './snapshot-paging.ts';
 import { CorruptRowError } from './stored-json.ts';
 import { documentVisibleTo, readingFacilities } from './visibility.ts';
 
-/** The most documents a snapshot page holds. */
-export const MAX_SNAPSHOT_PAGE = 5000;
-
-const PAGE_KIND = 's';
-
-interface PagePosition {
-  readonly head: number;
-  readonly after: { readonly collection: string; readonly docId: string } | undefined;
-}
-
-const readPageToken = (identity: LogIdentity, token: string): E.Either<SyncError, PagePosition> => {
-  const fields = verifyToken(identity, PAGE_KIND, token, 'snapshot page');
-  if (E.isLeft(fields)) return fields;
-  const [head, collection, docId] = fields.right;
-  if (
-    head === undefined ||
-    collection === undefined ||
-    docId === undefined ||
-    !/^\d+$/.test(head)
-  ) {
-    return E.left(syncError('bad_cursor', 'the snapshot page is not one this server issued'));
-  }
-  return E.right({ head: Number(head), after: { collection, docId } });
-};
+/** Kept here for callers of the SQL snapshot; defined in `snapshot-paging.ts`. */
+export { MAX_SNAPSHOT_PAGE } from './snapshot-paging.ts';
 
 /** A document's state as of `head`: the stored one, or the fold of its ops up to `head`. */
 const stateAsOf = async (
@@ -93,15 +78,9 @@ export const snapshotPage = async (
   page: string | undefined,
   pageSize: number = MAX_SNAPSHOT_PAGE,
 ): Promise<E.Either<SyncError, SnapshotPage>> => {
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_SNAPSHOT_PAGE) {
-    return E.left(
-      syncError('bad_request', `a snapshot page holds 1 to ${MAX_SNAPSHOT_PAGE} documents`),
-    );
-  }
-  const position =
-    page === undefined
-      ? E.right<SyncError, PagePosition>({ head: await headPosition(db), after: undefined })
-      : readPageToken(identity, page);
+  const checked = checkSnapshotPageSize(pageSize);
+  if (E.isLeft(checked)) return checked;
+  const position = await pagePosition(identity, page, () => headPosition(db));
   if (E.isLeft(position)) return position;
   const { head, after } = position.right;
 
@@ -128,22 +107,7 @@ export const snapshotPage = async (
     const collection = CollectionNameCodec.decode(row.collection);
     if (E.isLeft(collection)) throw new CorruptRowError(what, 'unknown collection');
     const state = await stateAsOf(db, identity, row, collection.right, head);
-    const m = materialize(state);
-    docs.push({
-      collection: collection.right,
-      docId: row.doc_id,
-      data: m.data,
-      deleted: m.deleted,
-      meta: snapshotMeta(state),
-    });
+    docs.push(snapshotDoc(collection.right, row.doc_id, state));
   }
-  const last = docs.at(-1);
-  return E.right({
-    docs,
-    cursor: encodeCursor(identity, positionOf(head)),
-    nextPage:
-      rows.length > pageSize && last !== undefined
-        ? signToken(identity, PAGE_KIND, [String(head), last.collection, last.docId])
-        : null,
-  });
+  return E.right(snapshotAnswer(identity, head, docs, rows.length > pageSize));
 };

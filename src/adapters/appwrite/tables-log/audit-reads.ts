@@ -1,7 +1,8 @@
 /**
  * Reads for reviewers on the TablesDB log (the rules are those of `src/log/document-history.ts`,
- * `conflict-listing.ts` and `audit-reads.ts`): a document's history as of a cursor, the live
- * conflict records, the quarantine, the flags of logged ops.
+ * `conflict-listing.ts` and `audit-reads.ts`, whose storage-free parts this module calls): a
+ * document's history as of a cursor, the live conflict records, the quarantine, the flags of
+ * logged ops.
  *
  * Invariants:
  * 1. Who may read what is decided by the domain's `may`, on the facilities the document is
@@ -12,30 +13,22 @@ import * as E from 'fp-ts/lib/Either.js';
 import { Query } from 'node-appwrite';
 import type { CollectionName } from '../../../domain/collection.ts';
 import { CollectionNameCodec } from '../../../domain/collections.ts';
-import { type SyncError, syncError } from '../../../domain/errors.ts';
+import type { SyncError } from '../../../domain/errors.ts';
 import { type Dot, dotKey } from '../../../domain/ids.ts';
-import { may } from '../../../domain/permissions.ts';
 import type { Principal } from '../../../domain/principal.ts';
 import type { OpFlag } from '../../../domain/rules.ts';
-import { DEFAULT_CONFLICT_PAGE, MAX_CONFLICT_PAGE } from '../../../log/conflict-listing.ts';
-import { decodeCursor } from '../../../log/cursor.ts';
+import { conflictPageOf, conflictPageRequest } from '../../../log/conflict-listing.ts';
+import { historyOfRows, historyRefusal, historyUntil } from '../../../log/document-history.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
-import { flagsOfRow, readOpRow } from '../../../log/op-rows.ts';
+import { flagsOfRow } from '../../../log/op-rows.ts';
 import type {
   ConflictPage,
   ConflictQuery,
   DocumentHistory,
   QuarantinedOp,
 } from '../../../log/operation-log.ts';
-import { signToken, verifyToken } from '../../../log/signed-token.ts';
-import {
-  parseJson,
-  readConflictRecord,
-  readJsonText,
-  StoredOpError,
-} from '../../../log/stored-json.ts';
+import { parseJson, readJsonText, StoredOpError } from '../../../log/stored-json.ts';
 import { readingFacilities } from '../../../log/visibility.ts';
-import { explain } from '../../../projections/explain.ts';
 import {
   CONFLICTS_TABLE,
   ConflictsRowCodec,
@@ -58,32 +51,14 @@ export const documentHistory = async (
   docId: string,
   asOf: string | undefined,
 ): Promise<E.Either<SyncError, DocumentHistory>> => {
-  const head = await headOf(store);
-  const until =
-    asOf === undefined ? E.right({ at: head, op: head }) : decodeCursor(identity, asOf, head);
+  const until = historyUntil(identity, asOf, await headOf(store));
   if (E.isLeft(until)) return until;
   const facilities = await facilitiesOfDocument(store, collection, docId);
-  if (facilities === undefined) return E.left(syncError('not_found', `no ${collection} ${docId}`));
-  if (!may(principal, 'read_history', facilities)) {
-    return E.left(syncError('forbidden', 'the document is not of your facilities'));
-  }
+  const refusal = historyRefusal(principal, collection, docId, facilities);
+  if (refusal !== undefined) return E.left(refusal);
   const rows = await documentOpRows(store, collection, docId, until.right.at);
-  const ops = rows.map((row) => readOpRow(identity, row));
-  const flags = new Map(
-    rows.map((row) => [dotKey({ deviceId: row.device_id, seq: row.seq }), flagsOfRow(row)]),
-  );
-  const explained = explain(ops, (dot) => flags.get(dotKey(dot)) ?? []);
-  return E.right({
-    doc: explained.doc,
-    timeline: ops.map((op, i) => {
-      const entry = explained.timeline[i];
-      if (entry === undefined) throw new Error('bug: explain left out an op of the timeline');
-      return { op, outcome: entry.outcome };
-    }),
-  });
+  return E.right(historyOfRows(identity, rows));
 };
-
-const PAGE_KIND = 'k';
 
 /** A page of the conflict records the principal may list. */
 export const listConflicts = async (
@@ -92,21 +67,9 @@ export const listConflicts = async (
   principal: Principal,
   query: ConflictQuery,
 ): Promise<E.Either<SyncError, ConflictPage>> => {
-  if (!may(principal, 'list_conflicts', [])) {
-    return E.left(syncError('forbidden', `a ${principal.role} may not list conflicts`));
-  }
-  const limit = query.limit ?? DEFAULT_CONFLICT_PAGE;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_CONFLICT_PAGE) {
-    return E.left(
-      syncError('bad_request', `limit must be from 1 to ${MAX_CONFLICT_PAGE}`, 'limit'),
-    );
-  }
-  let afterId: string | undefined;
-  if (query.after !== undefined) {
-    const fields = verifyToken(identity, PAGE_KIND, query.after, 'conflicts page');
-    if (E.isLeft(fields)) return fields;
-    afterId = fields.right[0];
-  }
+  const request = conflictPageRequest(identity, principal, query);
+  if (E.isLeft(request)) return request;
+  const { limit, afterId } = request.right;
   const facilities = readingFacilities(principal);
   const visible = new Map<string, boolean>();
   const isVisible = async (collection: string, docId: string): Promise<boolean> => {
@@ -142,13 +105,7 @@ export const listConflicts = async (
     if (page.length < LIST_PAGE || last === undefined) break;
     cursor = last.$id;
   }
-  const rows = found.slice(0, limit);
-  const last = rows.at(-1);
-  return E.right({
-    conflicts: rows.map((row) => readConflictRecord(row.record)),
-    next:
-      found.length > limit && last !== undefined ? signToken(identity, PAGE_KIND, [last.id]) : null,
-  });
+  return E.right(conflictPageOf(identity, found, limit));
 };
 
 /** Rejected ops of a device (or of all), oldest first. */

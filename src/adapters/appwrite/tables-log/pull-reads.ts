@@ -8,17 +8,20 @@
  *    `hasMore: false` means nothing visible lies between `next` and `head`.
  * 2. `next` is the visibility position of the page's last op, never that op's own cursor.
  * 3. The `next` of an empty page is `after` itself, or the head when `after` is absent.
+ *
+ * The storage-free rules (limit, `after`, shaping the page) are `src/log/pull-paging.ts`'s;
+ * this module holds the TablesDB reads.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName } from '../../../domain/collection.ts';
 import { type SyncError, syncError } from '../../../domain/errors.ts';
 import type { LoggedOp } from '../../../domain/operation.ts';
 import type { Principal } from '../../../domain/principal.ts';
-import { decodeCursor, encodeCursor, positionOf } from '../../../log/cursor.ts';
+import { decodeCursor } from '../../../log/cursor.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
 import { readOpRow } from '../../../log/op-rows.ts';
 import type { PullPage } from '../../../log/operation-log.ts';
-import { MAX_PAGE, positionAfter } from '../../../log/pull.ts';
+import { checkPullLimit, positionAfter, pullPage } from '../../../log/pull-paging.ts';
 import { readingFacilities } from '../../../log/visibility.ts';
 import { readHead } from '../log-head-transaction.ts';
 import type { LogStore } from './log-store.ts';
@@ -36,11 +39,8 @@ export const readAfter = async (
   after: string | undefined,
   limit: number,
 ): Promise<E.Either<SyncError, PullPage>> => {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    return E.left(
-      syncError('bad_request', `limit must be a whole number from 1 to ${MAX_PAGE}`, 'limit'),
-    );
-  }
+  const checked = checkPullLimit(limit);
+  if (E.isLeft(checked)) return checked;
   const head = await headOf(store);
   const from = positionAfter(identity, after, head);
   if (E.isLeft(from)) return from;
@@ -51,18 +51,7 @@ export const readAfter = async (
     head,
     limit + 1,
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const headCursor = encodeCursor(identity, positionOf(head));
-  return E.right({
-    ops: page.map(({ row }) => readOpRow(identity, row)),
-    next:
-      last === undefined
-        ? (after ?? headCursor)
-        : encodeCursor(identity, { at: last.at, op: last.row.position }),
-    hasMore: rows.length > limit,
-    head: headCursor,
-  });
+  return E.right(pullPage(identity, after, head, rows, limit));
 };
 
 /** True when ops visible to the principal exist after `after`. */

@@ -1,5 +1,6 @@
 /**
- * Resolving a conflict on TablesDB (the rules are `src/log/resolve.ts`'s): an op of device
+ * Resolving a conflict on TablesDB (the rules are `src/log/resolution-rules.ts`'s, shared with
+ * the SQL log's `src/log/resolve.ts`): an op of device
  * `server.resolutions` with the chosen values, whose ctx is the document's whole version vector.
  *
  * Invariants:
@@ -9,16 +10,18 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { CollectionNameCodec } from '../../../domain/collections.ts';
-import { type SyncError, syncError } from '../../../domain/errors.ts';
+import type { SyncError } from '../../../domain/errors.ts';
 import { RESOLUTIONS_DEVICE } from '../../../domain/ids.ts';
-import { CURRENT_OP_SCHEMA } from '../../../domain/operation.ts';
-import { may } from '../../../domain/permissions.ts';
-import type { Author, Principal } from '../../../domain/principal.ts';
-import { normalize } from '../../../domain/version-vector.ts';
-import { refusalOf, resolutionValues } from '../../../log/resolve.ts';
-import { readConflictRecord } from '../../../log/stored-json.ts';
+import type { Principal } from '../../../domain/principal.ts';
+import {
+  checkResolution,
+  conflictNotFound,
+  rejectedResolution,
+  resolutionOp,
+  resolvedConflict,
+  resolverRefusal,
+} from '../../../log/resolution-rules.ts';
 import type { ConflictRecord } from '../../../projections/conflict-record.ts';
-import { conflictsOf } from '../../../projections/conflicts.ts';
 import { type AppendEnvironment, PlanRefusal } from './append-batch.ts';
 import { ChunkPlan } from './chunk-plan.ts';
 import { appendInChunks } from './chunked-append.ts';
@@ -40,9 +43,8 @@ export const resolveConflict = async (
   data: unknown,
   now: number,
 ): Promise<E.Either<SyncError, Resolved>> => {
-  if (!may(principal, 'resolve', [])) {
-    return E.left(syncError('forbidden', `a ${principal.role} may not resolve conflicts`));
-  }
+  const forbidden = resolverRefusal(principal);
+  if (forbidden !== undefined) return E.left(forbidden);
   try {
     const { answers } = await appendInChunks<Resolved>(
       env.store.tablesDb,
@@ -50,22 +52,15 @@ export const resolveConflict = async (
       1,
       async (head) => {
         const stored = await env.store.get(CONFLICTS_TABLE, conflictId);
-        if (stored === undefined) {
-          throw new PlanRefusal(syncError('not_found', `no conflict ${conflictId}`));
-        }
+        if (stored === undefined) throw new PlanRefusal(conflictNotFound(conflictId));
         const row = decodeRow(ConflictsRowCodec, stored, `conflict ${conflictId}`);
         const collection = CollectionNameCodec.decode(row.collection);
         const facilities = E.isRight(collection)
           ? ((await facilitiesOfDocument(env.store, collection.right, row.docId)) ?? [])
           : [];
-        if (!may(principal, 'resolve', facilities)) {
-          throw new PlanRefusal(syncError('forbidden', 'the document is not of your facilities'));
-        }
-        const record = readConflictRecord(row.record);
-        const refusal = refusalOf(record, row.live);
-        if (refusal !== undefined) throw new PlanRefusal(refusal);
-        const values = resolutionValues(record, data);
-        if (E.isLeft(values)) throw new PlanRefusal(values.left);
+        const checked = checkResolution(principal, facilities, row, data);
+        if (E.isLeft(checked)) throw new PlanRefusal(checked.left);
+        const { record } = checked.right;
 
         const claimed = await claimServerDevice(env.store, RESOLUTIONS_DEVICE);
         const device = { ...claimed.progress };
@@ -73,40 +68,16 @@ export const resolveConflict = async (
         const plan = new ChunkPlan(env, now, head);
         await plan.docs.load([{ collection: record.collection, docId: record.docId }]);
         const vv = plan.docs.get(record.collection, record.docId).view?.vv ?? {};
-        const raw = {
-          deviceId: RESOLUTIONS_DEVICE,
-          seq,
-          hlc: { ms: now, n: 0 },
-          collection: record.collection,
-          docId: record.docId,
-          kind: 'update',
-          data: values.right,
-          ctx: normalize(vv),
-          schema: CURRENT_OP_SCHEMA,
-        };
-        const author: Author = { userId: principal.userId, role: principal.role };
-        const processed = await plan.process(
-          0,
-          raw,
-          { deviceId: RESOLUTIONS_DEVICE, seq },
-          device,
-          author,
-          { kind: 'server' },
-        );
+        const op = resolutionOp(principal, checked.right, seq, vv, now);
+        const processed = await plan.process(0, op.raw, op.expected, device, op.author, {
+          kind: 'server',
+        });
         if (processed.kind === 'rejected') {
-          const { path } = processed.error;
-          throw new PlanRefusal(syncError('bad_request', processed.error.message, path));
+          throw new PlanRefusal(rejectedResolution(processed.error));
         }
         env.fault('commit', 1);
-        const after = conflictsOf(plan.docs.get(record.collection, record.docId).state);
-        const conflict: ConflictRecord = after.find((r) => r.id === record.id) ?? {
-          ...record,
-          status: 'resolved',
-          rule: 'resolution',
-          current: false,
-          winner: { deviceId: RESOLUTIONS_DEVICE, seq },
-          resolvedBy: { userId: principal.userId, deviceId: RESOLUTIONS_DEVICE, seq },
-        };
+        const state = plan.docs.get(record.collection, record.docId).state;
+        const conflict = resolvedConflict(principal, record, seq, state);
         return {
           outcome: {
             answers: [{ conflict, cursor: processed.op.cursor }],

@@ -9,50 +9,33 @@
  *    (`syncCreated` above the head).
  * 2. Which documents are visible is decided now, by their own facilities or their patient's.
  * 3. Page tokens are signed like cursors: a forged one is `bad_cursor`.
+ *
+ * The storage-free rules (page size, page tokens, shaping the page) are
+ * `src/log/snapshot-paging.ts`'s; this module holds the TablesDB reads.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { Query } from 'node-appwrite';
 import type { CollectionName, DocumentData } from '../../../domain/collection.ts';
 import { COLLECTION_NAMES, COLLECTIONS } from '../../../domain/collections.ts';
-import { type SyncError, syncError } from '../../../domain/errors.ts';
+import type { SyncError } from '../../../domain/errors.ts';
 import type { Principal } from '../../../domain/principal.ts';
-import { encodeCursor, positionOf } from '../../../log/cursor.ts';
 import { patientIdOf } from '../../../log/document-scope.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
 import { readOpRow } from '../../../log/op-rows.ts';
 import type { SnapshotDoc, SnapshotPage } from '../../../log/operation-log.ts';
-import { signToken, verifyToken } from '../../../log/signed-token.ts';
-import { MAX_SNAPSHOT_PAGE } from '../../../log/snapshot.ts';
+import {
+  checkSnapshotPageSize,
+  MAX_SNAPSHOT_PAGE,
+  pagePosition,
+  snapshotAnswer,
+  snapshotDoc,
+} from '../../../log/snapshot-paging.ts';
 import { readingFacilities } from '../../../log/visibility.ts';
 import { fold } from '../../../projections/document-state.ts';
-import { materialize } from '../../../projections/materialize.ts';
-import { snapshotMeta } from '../../../projections/state-codec.ts';
 import { LIST_PAGE, type LogStore } from './log-store.ts';
 import { documentOfRow } from './projected-documents.ts';
 import { headOf } from './pull-reads.ts';
 import { documentOpRows } from './visible-ops.ts';
-
-const PAGE_KIND = 's';
-
-interface PagePosition {
-  readonly head: number;
-  readonly after: { readonly collection: string; readonly docId: string } | undefined;
-}
-
-const readPageToken = (identity: LogIdentity, token: string): E.Either<SyncError, PagePosition> => {
-  const fields = verifyToken(identity, PAGE_KIND, token, 'snapshot page');
-  if (E.isLeft(fields)) return fields;
-  const [head, collection, docId] = fields.right;
-  if (
-    head === undefined ||
-    collection === undefined ||
-    docId === undefined ||
-    !/^\d+$/.test(head)
-  ) {
-    return E.left(syncError('bad_cursor', 'the snapshot page is not one this server issued'));
-  }
-  return E.right({ head: Number(head), after: { collection, docId } });
-};
 
 /** The collections in the order snapshots go through them. */
 const ORDERED: readonly CollectionName[] = [...COLLECTION_NAMES].sort();
@@ -65,15 +48,9 @@ export const snapshotPage = async (
   page: string | undefined,
   pageSize: number = MAX_SNAPSHOT_PAGE,
 ): Promise<E.Either<SyncError, SnapshotPage>> => {
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_SNAPSHOT_PAGE) {
-    return E.left(
-      syncError('bad_request', `a snapshot page holds 1 to ${MAX_SNAPSHOT_PAGE} documents`),
-    );
-  }
-  const position =
-    page === undefined
-      ? E.right<SyncError, PagePosition>({ head: await headOf(store), after: undefined })
-      : readPageToken(identity, page);
+  const checked = checkSnapshotPageSize(pageSize);
+  if (E.isLeft(checked)) return checked;
+  const position = await pagePosition(identity, page, () => headOf(store));
   if (E.isLeft(position)) return position;
   const { head, after } = position.right;
   const facilities = readingFacilities(principal);
@@ -132,14 +109,7 @@ export const snapshotPage = async (
                   readOpRow(identity, r),
                 ),
               );
-        const m = materialize(state);
-        docs.push({
-          collection,
-          docId: doc.docId,
-          data: m.data,
-          deleted: m.deleted,
-          meta: snapshotMeta(state),
-        });
+        docs.push(snapshotDoc(collection, doc.docId, state));
       }
       const last = rows.at(-1);
       if (rows.length < LIST_PAGE || last === undefined) break;
@@ -147,13 +117,5 @@ export const snapshotPage = async (
     }
     if (full) break;
   }
-  const last = docs.at(-1);
-  return E.right({
-    docs,
-    cursor: encodeCursor(identity, positionOf(head)),
-    nextPage:
-      full && last !== undefined
-        ? signToken(identity, PAGE_KIND, [String(head), last.collection, last.docId])
-        : null,
-  });
+  return E.right(snapshotAnswer(identity, head, docs, full));
 };
