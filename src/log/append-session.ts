@@ -6,8 +6,9 @@
  * Invariants:
  * 1. It runs inside a transaction that holds the append lock (`LogDialect.serializeAppends`),
  *    so `head + 1` is the next position and positions follow commit order.
- * 2. Checks run in PROTOCOL.md's order: the op's codec, then permissions, then business rules;
- *    the first failure is the answer, and the op goes to the quarantine with its seq consumed.
+ * 2. Checks run in PROTOCOL.md's order: the op's codec, then its dot, permissions and business
+ *    rules (`append-rules.ts`, shared with the TablesDB log); the first failure is the answer,
+ *    and the op goes to the quarantine with its seq consumed.
  * 3. An accepted op gets its position, its scope, its author (from authentication, never from
  *    the body), its receive time, its flags, its link in the device's hash chain, its
  *    visibility rows, and its document's projection and conflict records, all in this
@@ -15,37 +16,45 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
-import { type OpError, syncError } from '../domain/errors.ts';
-import type { SchemaRegistry } from '../domain/operation.ts';
+import type { OpError } from '../domain/errors.ts';
 import {
   type DecodedOp,
   decodeOperation,
   type LoggedOp,
   type Operation,
+  type SchemaRegistry,
 } from '../domain/operation.ts';
-import { checkWrite } from '../domain/permissions.ts';
-import type { Author, Principal } from '../domain/principal.ts';
-import { checkBusinessRules, type OpFlag } from '../domain/rules.ts';
+import type { Author } from '../domain/principal.ts';
 import { scopeOf } from '../domain/scope.ts';
-import { apply, fold } from '../projections/document-state.ts';
-import { SKEW_TOLERANCE_MS } from '../projections/history.ts';
-import { viewOf } from '../projections/materialize.ts';
+import type { DocumentState } from '../projections/document-state.ts';
+import {
+  type Authority,
+  appliedState,
+  arrivingAt,
+  chainOp,
+  checkOp,
+  dotError,
+  type ExpectedDot,
+  flagsFor,
+  loggedOpOf,
+  type ProcessedOp,
+  projectedDocument,
+  refoldedState,
+} from './append-rules.ts';
 import { prefetchBatch, prefetchOp } from './batch-prefetch.ts';
 import type { CompiledInserts } from './compiled-inserts.ts';
-import { encodeCursor, positionOf } from './cursor.ts';
 import type { DeviceProgress } from './device-registry.ts';
-import type { CachedDocument } from './document-cache.ts';
-import { DocumentCache } from './document-cache.ts';
-import { arrivingFacilities, currentFacilitiesOf, ownFacilitiesOf } from './document-scope.ts';
-import { chainHash } from './hash-chain.ts';
+import { type CachedDocument, DocumentCache } from './document-cache.ts';
 import type { LogDialect } from './log-dialect.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { FaultStage } from './log-options.ts';
 import type { LogTables } from './log-tables.ts';
-import { opRowOf, readOpRow } from './op-rows.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { documentHistory, patientHistory } from './visibility.ts';
+
+/** Re-exported for the callers that knew them here. */
+export type { Authority, ProcessedOp } from './append-rules.ts';
 
 /** What an append needs besides its transaction. */
 export interface AppendEnvironment {
@@ -59,29 +68,6 @@ export interface AppendEnvironment {
   /** The log's compiled inserts, reused from one append to the next. */
   readonly inserts: CompiledInserts;
 }
-
-/** Who vouches for an op: a user through push (permissions apply), or the server itself. */
-export type Authority =
-  | { readonly kind: 'push'; readonly principal: Principal }
-  | { readonly kind: 'server' };
-
-/** What became of one processed op. */
-export type ProcessedOp =
-  | { readonly kind: 'accepted'; readonly position: number; readonly op: LoggedOp }
-  | { readonly kind: 'rejected'; readonly error: OpError };
-
-/** The flags of an accepted op's audit record. */
-export const flagsFor = (
-  ruleFlags: readonly OpFlag[],
-  upcastFrom: number | null,
-  hlcMs: number,
-  receivedAt: number,
-): readonly OpFlag[] => {
-  const flags: OpFlag[] = [...ruleFlags];
-  if (upcastFrom !== null) flags.push('upcast');
-  if (hlcMs > receivedAt + SKEW_TOLERANCE_MS) flags.push('skewed');
-  return flags;
-};
 
 /** One append transaction. */
 export class AppendSession {
@@ -131,7 +117,7 @@ export class AppendSession {
   async process(
     index: number,
     raw: unknown,
-    expected: { readonly deviceId: string; readonly seq: number },
+    expected: ExpectedDot,
     device: DeviceProgress,
     author: Author,
     authority: Authority,
@@ -140,59 +126,22 @@ export class AppendSession {
     const decoded = this.#decode(raw);
     if (E.isLeft(decoded)) return this.#reject(raw, expected, device, author, decoded.left);
     const { op, upcastFrom } = decoded.right;
-    if (op.deviceId !== expected.deviceId) {
-      return this.#reject(
-        raw,
-        expected,
-        device,
-        author,
-        syncError('invalid', 'the op is of another device', 'deviceId'),
-      );
-    }
-    if (op.seq !== expected.seq) {
-      return this.#reject(
-        raw,
-        expected,
-        device,
-        author,
-        syncError('invalid', `expected seq ${expected.seq}`, 'seq'),
-      );
-    }
+    const wrongDot = dotError(op, expected);
+    if (wrongDot !== undefined) return this.#reject(raw, expected, device, author, wrongDot);
 
     await prefetchOp(this.cache, op);
     const doc = this.cache.get(op.collection, op.docId);
-    const current = doc.view;
     const lookup = this.cache.lookup(this.#env.userFacilities);
-    const scope = scopeOf(op, current, lookup);
-    if (authority.kind === 'push') {
-      const allowed = checkWrite(authority.principal, op, current, scope);
-      if (E.isLeft(allowed)) return this.#reject(raw, expected, device, author, allowed.left);
-    }
-    const rules = checkBusinessRules(op, current, {
-      ...lookup,
-      now: this.#now,
-      duplicateDose: (patientId, vaccineId, dose, docId) =>
-        this.cache.duplicateDose(patientId, vaccineId, dose, docId),
-    });
+    const scope = scopeOf(op, doc.view, lookup);
+    const rules = checkOp(this.cache, lookup, op, doc.view, scope, authority, this.#now);
     if (E.isLeft(rules)) return this.#reject(raw, expected, device, author, rules.left);
 
     this.#env.fault('append', index);
-    const before =
-      current === undefined ? [] : currentFacilitiesOf(current, doc.facilities, lookup);
     const position = this.#head + 1;
     this.#head = position;
-    const logged: LoggedOp = {
-      ...op,
-      author,
-      receivedAt: this.#now,
-      cursor: encodeCursor(this.#env.identity, positionOf(position)),
-      scope,
-    };
-    const hash = chainHash(device.chainHash, logged);
+    const logged = loggedOpOf(this.#env.identity, op, author, this.#now, position, scope);
     const flags = flagsFor(rules.right, upcastFrom, op.hlc.ms, this.#now);
-    this.#writes.addOp(opRowOf(logged, position, flags, hash));
-    device.chainHash = hash;
-    device.ackedSeq = op.seq;
+    this.#writes.addOp(chainOp(device, logged, position, flags));
     for (const facility of new Set(scope)) {
       this.#writes.addVisibility({
         facility_id: facility,
@@ -200,7 +149,7 @@ export class AppendSession {
         op_position: position,
       });
     }
-    const arriving = current === undefined ? [] : arrivingFacilities(before, scope);
+    const arriving = arrivingAt(doc, lookup, scope);
     if (arriving.length > 0) await this.#reveal(op, arriving, position);
 
     this.#env.fault('project', index);
@@ -245,7 +194,7 @@ export class AppendSession {
   /** Quarantines a rejected op; its seq is consumed. */
   #reject(
     raw: unknown,
-    expected: { readonly deviceId: string; readonly seq: number },
+    expected: ExpectedDot,
     device: DeviceProgress,
     author: Author,
     error: OpError,
@@ -285,44 +234,21 @@ export class AppendSession {
 
   /** Folds the op into its document: incrementally, or from all of its ops when needed. */
   async #project(doc: CachedDocument, op: LoggedOp, position: number): Promise<void> {
-    const result = apply(doc.state, op);
-    let state = doc.state;
-    switch (result.kind) {
-      case 'applied':
-        state = result.state;
-        break;
-      case 'duplicate':
-        throw new Error(`bug: ${op.deviceId}:${op.seq} was projected twice`);
-      case 'refold': {
-        await this.flush();
-        const rows = await this.#trx
-          .selectFrom('ops')
-          .selectAll()
-          .where('collection', '=', op.collection)
-          .where('doc_id', '=', op.docId)
-          .orderBy('position')
-          .execute();
-        state = fold(
-          op.collection,
-          op.docId,
-          rows.map((row) => readOpRow(this.#env.identity, row)),
-        );
-        break;
-      }
-      default: {
-        const unreachable: never = result;
-        return unreachable;
-      }
-    }
-    const view = viewOf(state);
-    this.cache.put({
-      ...this.cache.get(doc.collection, doc.docId),
-      state,
-      view,
-      facilities: ownFacilitiesOf(doc.collection, view?.data ?? {}, op.scope),
-      createdPosition: doc.createdPosition === 0 ? position : doc.createdPosition,
-      lastPosition: position,
-      lastScope: op.scope,
-    });
+    const state = appliedState(doc, op) ?? (await this.#refold(op));
+    const latest = this.cache.get(doc.collection, doc.docId);
+    this.cache.put(projectedDocument(latest, doc, op, state, position));
+  }
+
+  /** The document's state folded from all of its ops, the ones not flushed yet included. */
+  async #refold(op: LoggedOp): Promise<DocumentState> {
+    await this.flush();
+    const rows = await this.#trx
+      .selectFrom('ops')
+      .selectAll()
+      .where('collection', '=', op.collection)
+      .where('doc_id', '=', op.docId)
+      .orderBy('position')
+      .execute();
+    return refoldedState(this.#env.identity, op, rows);
   }
 }

@@ -11,15 +11,22 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
-import { CollectionNameCodec } from '../domain/collections.ts';
 import type { SyncError } from '../domain/errors.ts';
 import { syncError } from '../domain/errors.ts';
 import { isReservedDevice } from '../domain/ids.ts';
-import { CURRENT_OP_SCHEMA } from '../domain/operation.ts';
 import type { Author } from '../domain/principal.ts';
-import { normalize } from '../domain/version-vector.ts';
 import { type AppendEnvironment, AppendSession } from './append-session.ts';
-import { encodeCursor, positionOf } from './cursor.ts';
+import {
+  answerOf,
+  answerUnprocessed,
+  appendResultOf,
+  draftRef,
+  duplicateAnswer,
+  knownSeqs,
+  newRaws,
+  quarantinedAnswer,
+  rawOfDraft,
+} from './batch-answer.ts';
 import {
   claimDevice,
   claimServerDevice,
@@ -52,11 +59,7 @@ const priorAnswers = async (
     .where('seq', 'in', seqs)
     .execute();
   for (const row of accepted) {
-    answers.set(row.seq, {
-      seq: row.seq,
-      status: 'duplicate',
-      cursor: encodeCursor(env.identity, positionOf(row.position)),
-    });
+    answers.set(row.seq, duplicateAnswer(env.identity, row.seq, row.position));
   }
   const rejected = await db
     .selectFrom('quarantine')
@@ -65,11 +68,8 @@ const priorAnswers = async (
     .where('seq', 'in', seqs)
     .execute();
   for (const row of rejected) {
-    answers.set(row.seq, {
-      seq: row.seq,
-      status: 'rejected',
-      error: readJsonText(StoredOpError, row.error, `quarantined ${deviceId}:${row.seq}`),
-    });
+    const error = readJsonText(StoredOpError, row.error, `quarantined ${deviceId}:${row.seq}`);
+    answers.set(row.seq, quarantinedAnswer(row.seq, error));
   }
   return answers;
 };
@@ -89,31 +89,24 @@ export const appendBatch = (
       ackedSeq: claimed.right.acked_seq,
       chainHash: claimed.right.chain_hash,
     };
-    const known = request.ops.map((o) => o.seq).filter((seq) => seq <= device.ackedSeq);
+    const known = knownSeqs(request.ops, device.ackedSeq);
     const prior = await priorAnswers(trx, env, request.deviceId, known);
     // Keys in sorted order, as the states that record the author store it (`document-state.ts`).
     const author: Author = { role: request.principal.role, userId: request.principal.userId };
     const results: OpResult[] = [];
-    await session.prefetch(request.ops.filter((o) => o.seq > device.ackedSeq).map((o) => o.raw));
+    await session.prefetch(newRaws(request.ops, device.ackedSeq));
 
     for (const [index, incoming] of request.ops.entries()) {
-      if (incoming.seq <= device.ackedSeq) {
-        const answer = prior.get(incoming.seq);
-        if (answer === undefined) {
-          throw new Error(
-            `bug: ${request.deviceId}:${incoming.seq} was acknowledged but has no answer`,
-          );
-        }
-        results.push(answer);
-        continue;
-      }
-      if (incoming.seq > device.ackedSeq + 1) {
-        const expected = device.ackedSeq + 1;
-        for (const rest of request.ops.slice(index)) {
-          results.push({ seq: rest.seq, status: 'gap', expected });
-        }
-        break;
-      }
+      const step = answerUnprocessed(
+        results,
+        prior,
+        request.deviceId,
+        request.ops,
+        index,
+        device.ackedSeq,
+      );
+      if (step === 'answered') continue;
+      if (step === 'gaps') break;
       const processed = await session.process(
         index,
         incoming.raw,
@@ -122,55 +115,16 @@ export const appendBatch = (
         author,
         { kind: 'push', principal: request.principal },
       );
-      results.push(
-        processed.kind === 'accepted'
-          ? {
-              seq: incoming.seq,
-              status: 'accepted',
-              cursor: processed.op.cursor,
-            }
-          : { seq: incoming.seq, status: 'rejected', error: processed.error },
-      );
+      results.push(answerOf(incoming.seq, processed));
     }
 
     await session.finish(request.ops.length);
     await saveProgress(trx, request.deviceId, device, now);
     return E.right({
-      result: {
-        results,
-        ackedSeq: device.ackedSeq,
-        head: encodeCursor(env.identity, positionOf(session.head)),
-      },
+      result: appendResultOf(env.identity, results, device.ackedSeq, session.head),
       appendedHead: session.appended ? session.head : undefined,
     });
   });
-
-/** The raw op of a server draft: the device's next seq, and a ctx of the document's whole vector. */
-const rawOfDraft = (
-  session: AppendSession,
-  deviceId: string,
-  seq: number,
-  index: number,
-  draft: ServerOpDraft,
-  now: number,
-): Record<string, unknown> => {
-  const collection = CollectionNameCodec.decode(draft.collection);
-  const ctx = E.isRight(collection)
-    ? normalize(session.cache.get(collection.right, draft.docId).view?.vv ?? {})
-    : {};
-  const raw: Record<string, unknown> = {
-    deviceId,
-    seq,
-    hlc: { ms: now, n: index },
-    collection: draft.collection,
-    docId: draft.docId,
-    kind: draft.kind,
-    ctx,
-    schema: CURRENT_OP_SCHEMA,
-  };
-  if (draft.data !== undefined) raw.data = draft.data;
-  return raw;
-};
 
 /** Appends ops as the server itself: each op is its device's next seq (see `OperationLog`). */
 export const appendServerOps = async (
@@ -191,32 +145,18 @@ export const appendServerOps = async (
     const results: OpResult[] = [];
     for (const [index, draft] of drafts.entries()) {
       const seq = device.ackedSeq + 1;
-      const collection = CollectionNameCodec.decode(draft.collection);
-      if (E.isRight(collection)) {
-        await session.cache.load([{ collection: collection.right, docId: draft.docId }]);
-      }
-      const raw = rawOfDraft(session, deviceId, seq, index, draft, now);
+      const ref = draftRef(draft);
+      if (ref !== undefined) await session.cache.load([ref]);
+      const raw = rawOfDraft(session.cache, deviceId, seq, index, draft, now);
       const processed = await session.process(index, raw, { deviceId, seq }, device, author, {
         kind: 'server',
       });
-      results.push(
-        processed.kind === 'accepted'
-          ? {
-              seq,
-              status: 'accepted',
-              cursor: processed.op.cursor,
-            }
-          : { seq, status: 'rejected', error: processed.error },
-      );
+      results.push(answerOf(seq, processed));
     }
     await session.finish(drafts.length);
     await saveProgress(trx, deviceId, device, now);
     return E.right({
-      result: {
-        results,
-        ackedSeq: device.ackedSeq,
-        head: encodeCursor(env.identity, positionOf(session.head)),
-      },
+      result: appendResultOf(env.identity, results, device.ackedSeq, session.head),
       appendedHead: session.appended ? session.head : undefined,
     });
   });

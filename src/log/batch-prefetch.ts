@@ -3,12 +3,30 @@
  * synchronously (`DocumentLookup`), so every document they may ask for is loaded into the batch's
  * `DocumentCache` first, for a whole batch in a few queries, then per op for whatever the batch
  * itself changed (a record moved to another patient, say).
+ *
+ * Invariants:
+ * 1. What is loaded depends on the ops and the documents only, never on the store: the SQL
+ *    log's `DocumentCache` and the TablesDB plan's `BatchDocuments` load the same references
+ *    (`PrefetchDocuments`), each with its own reads.
+ * 2. An op's own document is loaded before its references, which are read off it.
  */
+
+import type { CollectionName } from '../domain/collection.ts';
 import { type DocumentView, effectiveData, stringField } from '../domain/document-view.ts';
 import type { Operation } from '../domain/operation.ts';
 import { type DocumentRef, referencesOf } from '../domain/scope.ts';
-import type { DocumentCache } from './document-cache.ts';
+import type { CachedDocument } from './document-cache.ts';
 import { referencesOfData } from './document-scope.ts';
+
+/** The documents an append loads into, with the reads of its store. */
+export interface PrefetchDocuments {
+  /** Loads the documents not loaded yet. */
+  load(refs: readonly DocumentRef[]): Promise<void>;
+  /** Loads every immunization record of these patients (for the duplicate-dose flag). */
+  loadRecordsOfPatients(patientIds: readonly string[]): Promise<void>;
+  /** A loaded document; throws if it was never loaded. */
+  get(collection: CollectionName, docId: string): CachedDocument;
+}
 
 /** The documents the rules and the scope of `op` look up: by its fields and its document's. */
 const lookedUpBy = (op: Operation, current: DocumentView | undefined): readonly DocumentRef[] => {
@@ -25,7 +43,7 @@ const patientOfRecord = (op: Operation, current: DocumentView | undefined): stri
 
 /** Loads what the ops of a batch will look up: their documents, references and patients' records. */
 export const prefetchBatch = async (
-  cache: DocumentCache,
+  cache: PrefetchDocuments,
   ops: readonly Operation[],
 ): Promise<void> => {
   await cache.load(ops.map((op) => ({ collection: op.collection, docId: op.docId })));
@@ -42,7 +60,7 @@ export const prefetchBatch = async (
 };
 
 /** Loads what one op will look up, as its document stands now (usually from the cache). */
-export const prefetchOp = async (cache: DocumentCache, op: Operation): Promise<void> => {
+export const prefetchOp = async (cache: PrefetchDocuments, op: Operation): Promise<void> => {
   await cache.load([{ collection: op.collection, docId: op.docId }]);
   const current = cache.get(op.collection, op.docId).view;
   await cache.load(lookedUpBy(op, current));

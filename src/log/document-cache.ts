@@ -11,6 +11,9 @@
  *    `PendingWrites.flush`, in the same transaction.
  * 3. `storedConflicts` and `storedFacilities` are what the store holds, so a flush writes only
  *    what changed.
+ * 4. The in-memory part (`loadedDocument`, `missingByCollection`, `documentsAt`, `indexRecord`,
+ *    `hasDuplicateDose`, `documentLookupOf`) is pure and storage-free: the TablesDB plan's
+ *    documents use the same functions over their own reads.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
@@ -95,6 +98,106 @@ export const cachedDocumentOf = (row: DocumentRow): CachedDocument => {
   };
 };
 
+/** What an append's documents hold, by `documentKey`; `null`: loaded, and the store has none. */
+export type LoadedDocuments = ReadonlyMap<string, CachedDocument | null>;
+
+/** The referenced documents not loaded yet, by collection (each id once). */
+export const missingByCollection = (
+  docs: LoadedDocuments,
+  refs: readonly DocumentRef[],
+): Map<CollectionName, Set<string>> => {
+  const missing = new Map<CollectionName, Set<string>>();
+  for (const ref of refs) {
+    if (docs.has(documentKey(ref.collection, ref.docId))) continue;
+    const ids = missing.get(ref.collection) ?? new Set<string>();
+    ids.add(ref.docId);
+    missing.set(ref.collection, ids);
+  }
+  return missing;
+};
+
+/** A loaded document (a new, empty one if the store has none); throws if it was never loaded. */
+export const loadedDocument = (
+  docs: LoadedDocuments,
+  collection: CollectionName,
+  docId: string,
+): CachedDocument => {
+  const entry = docs.get(documentKey(collection, docId));
+  if (entry === undefined) {
+    throw new Error(`bug: ${collection}/${docId} was looked up without being loaded first`);
+  }
+  return entry ?? newDocument(collection, docId);
+};
+
+/** The documents at `keys` (the changed ones), in the keys' order. */
+export const documentsAt = (docs: LoadedDocuments, keys: Iterable<string>): CachedDocument[] => {
+  const out: CachedDocument[] = [];
+  for (const key of keys) {
+    const doc = docs.get(key);
+    if (doc !== undefined && doc !== null) out.push(doc);
+  }
+  return out;
+};
+
+/**
+ * Indexes an immunization record under its patient: the keys of every record that has had the
+ * patient as `patientId` (a superset of its records now: `hasDuplicateDose` checks each
+ * entry's current view), so that the duplicate-dose check reads a patient's records only.
+ */
+export const indexRecord = (
+  recordsByPatient: Map<string, Set<string>>,
+  key: string,
+  doc: CachedDocument,
+): void => {
+  const view = doc.view;
+  if (view === undefined || view.collection !== 'immunization_records') return;
+  const patientId = stringField(view.data, 'patientId');
+  if (patientId === undefined) return;
+  const keys = recordsByPatient.get(patientId) ?? new Set<string>();
+  keys.add(key);
+  recordsByPatient.set(patientId, keys);
+};
+
+/**
+ * True when another, not deleted immunization record of the patient has the same vaccine and
+ * dose; throws if the records of the patient were not loaded (a bug).
+ */
+export const hasDuplicateDose = (
+  docs: LoadedDocuments,
+  recordsByPatient: ReadonlyMap<string, ReadonlySet<string>>,
+  patientsWithRecords: ReadonlySet<string>,
+  patientId: string,
+  vaccineId: string,
+  doseNumber: number,
+  docId: string,
+): boolean => {
+  if (!patientsWithRecords.has(patientId)) {
+    throw new Error(`bug: the records of patient ${patientId} were not loaded`);
+  }
+  for (const key of recordsByPatient.get(patientId) ?? []) {
+    const view = docs.get(key)?.view;
+    if (view === undefined || view.collection !== 'immunization_records') continue;
+    if (view.docId === docId || view.deleted) continue;
+    if (
+      stringField(view.data, 'patientId') === patientId &&
+      stringField(view.data, 'vaccineId') === vaccineId &&
+      numberField(view.data, 'doseNumber') === doseNumber
+    ) {
+      return true;
+    }
+  }
+  return false;
+};
+
+/** Synchronous look-ups for the rules and the scope, over an append's loaded documents. */
+export const documentLookupOf = (
+  docs: { get(collection: CollectionName, docId: string): CachedDocument },
+  userFacilities: (userId: string) => readonly string[],
+): DocumentLookup => ({
+  document: (collection, docId) => docs.get(collection, docId).view,
+  userFacilities,
+});
+
 const CHUNK = 400;
 
 const chunks = <T>(items: readonly T[], size: number): T[][] => {
@@ -125,14 +228,7 @@ export class DocumentCache {
   async load(refs: readonly DocumentRef[]): Promise<void> {
     // Most look-ups of an append find everything loaded already: no query, no bookkeeping.
     if (refs.every((ref) => this.#docs.has(documentKey(ref.collection, ref.docId)))) return;
-    const missing = new Map<CollectionName, Set<string>>();
-    for (const ref of refs) {
-      if (this.#docs.has(documentKey(ref.collection, ref.docId))) continue;
-      const ids = missing.get(ref.collection) ?? new Set<string>();
-      ids.add(ref.docId);
-      missing.set(ref.collection, ids);
-    }
-    for (const [collection, ids] of missing) {
+    for (const [collection, ids] of missingByCollection(this.#docs, refs)) {
       for (const part of chunks([...ids], CHUNK)) {
         const rows = await this.#db
           .selectFrom('documents')
@@ -185,11 +281,7 @@ export class DocumentCache {
 
   /** The document (a new, empty one if the store has none); throws if it was never loaded. */
   get(collection: CollectionName, docId: string): CachedDocument {
-    const entry = this.#docs.get(documentKey(collection, docId));
-    if (entry === undefined) {
-      throw new Error(`bug: ${collection}/${docId} was looked up without being loaded first`);
-    }
-    return entry ?? newDocument(collection, docId);
+    return loadedDocument(this.#docs, collection, docId);
   }
 
   /** Replaces a document by its new version, to be written at the next flush. */
@@ -201,12 +293,7 @@ export class DocumentCache {
 
   /** The documents changed since the last flush. */
   dirty(): readonly CachedDocument[] {
-    const out: CachedDocument[] = [];
-    for (const key of this.#dirty) {
-      const doc = this.#docs.get(key);
-      if (doc !== undefined && doc !== null) out.push(doc);
-    }
-    return out;
+    return documentsAt(this.#docs, this.#dirty);
   }
 
   /** Records that the store now holds these documents as they are. */
@@ -224,21 +311,12 @@ export class DocumentCache {
   /** Sets an entry, and indexes an immunization record under its patient. */
   #set(key: string, doc: CachedDocument): void {
     this.#docs.set(key, doc);
-    const view = doc.view;
-    if (view === undefined || view.collection !== 'immunization_records') return;
-    const patientId = stringField(view.data, 'patientId');
-    if (patientId === undefined) return;
-    const keys = this.#recordsByPatient.get(patientId) ?? new Set<string>();
-    keys.add(key);
-    this.#recordsByPatient.set(patientId, keys);
+    indexRecord(this.#recordsByPatient, key, doc);
   }
 
   /** Synchronous look-ups for the rules and the scope, over the loaded documents. */
   lookup(userFacilities: (userId: string) => readonly string[]): DocumentLookup {
-    return {
-      document: (collection, docId) => this.get(collection, docId).view,
-      userFacilities,
-    };
+    return documentLookupOf(this, userFacilities);
   }
 
   /**
@@ -246,21 +324,14 @@ export class DocumentCache {
    * dose (the records of the patient must have been loaded).
    */
   duplicateDose(patientId: string, vaccineId: string, doseNumber: number, docId: string): boolean {
-    if (!this.#patientsWithRecords.has(patientId)) {
-      throw new Error(`bug: the records of patient ${patientId} were not loaded`);
-    }
-    for (const key of this.#recordsByPatient.get(patientId) ?? []) {
-      const view = this.#docs.get(key)?.view;
-      if (view === undefined || view.collection !== 'immunization_records') continue;
-      if (view.docId === docId || view.deleted) continue;
-      if (
-        stringField(view.data, 'patientId') === patientId &&
-        stringField(view.data, 'vaccineId') === vaccineId &&
-        numberField(view.data, 'doseNumber') === doseNumber
-      ) {
-        return true;
-      }
-    }
-    return false;
+    return hasDuplicateDose(
+      this.#docs,
+      this.#recordsByPatient,
+      this.#patientsWithRecords,
+      patientId,
+      vaccineId,
+      doseNumber,
+      docId,
+    );
   }
 }

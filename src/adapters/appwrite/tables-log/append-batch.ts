@@ -1,6 +1,7 @@
 /**
  * Appending a device's batch, and the server's own ops, on TablesDB (the rules are those of
- * `src/log/append.ts`; the chunking is `chunked-append.ts`'s).
+ * `src/log/append.ts`, answered by the same `src/log/batch-answer.ts`; the chunking is
+ * `chunked-append.ts`'s).
  *
  * Invariants:
  * 1. Per op, in order: a seq the device already used gets its first answer again; a seq beyond
@@ -14,13 +15,20 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { Query } from 'node-appwrite';
-import { CollectionNameCodec } from '../../../domain/collections.ts';
 import { type SyncError, syncError } from '../../../domain/errors.ts';
 import { isReservedDevice } from '../../../domain/ids.ts';
-import { CURRENT_OP_SCHEMA } from '../../../domain/operation.ts';
 import type { Author } from '../../../domain/principal.ts';
-import { normalize } from '../../../domain/version-vector.ts';
-import { encodeCursor, positionOf } from '../../../log/cursor.ts';
+import {
+  answerOf,
+  answerUnprocessed,
+  appendResultOf,
+  draftRef,
+  duplicateAnswer,
+  knownSeqs,
+  newRaws,
+  quarantinedAnswer,
+  rawOfDraft,
+} from '../../../log/batch-answer.ts';
 import type {
   AppendRequest,
   AppendResult,
@@ -61,21 +69,15 @@ const priorAnswers = async (
   const byDevice = [Query.equal('deviceId', deviceId)];
   for (const row of await env.store.allWhereIn(OPS_TABLE, 'seq', seqs, byDevice)) {
     const seq = Number(row.seq);
-    const cursor = encodeCursor(env.identity, positionOf(Number(row.position)));
-    answers.set(seq, { seq, status: 'duplicate', cursor });
+    answers.set(seq, duplicateAnswer(env.identity, seq, Number(row.position)));
   }
   for (const row of await env.store.allWhereIn(QUARANTINE_TABLE, 'seq', seqs, byDevice)) {
     const r = decodeRow(QuarantineRowCodec, row, `quarantined ${deviceId}`);
     const error = readJsonText(StoredOpError, r.error, `quarantined ${deviceId}:${r.seq}`);
-    answers.set(r.seq, { seq: r.seq, status: 'rejected', error });
+    answers.set(r.seq, quarantinedAnswer(r.seq, error));
   }
   return answers;
 };
-
-const answerOf = (seq: number, processed: Awaited<ReturnType<ChunkPlan['process']>>): OpResult =>
-  processed.kind === 'accepted'
-    ? { seq, status: 'accepted', cursor: processed.op.cursor }
-    : { seq, status: 'rejected', error: processed.error };
 
 /** Runs the chunks; a refusal thrown by a plan becomes the answer. */
 const chunked = async (
@@ -94,11 +96,7 @@ const chunked = async (
       env.committed,
     );
     await refreshFollowers(env.store, transferred);
-    return E.right({
-      results: answers,
-      ackedSeq: acked(),
-      head: encodeCursor(env.identity, positionOf(head)),
-    });
+    return E.right(appendResultOf(env.identity, answers, acked(), head));
   } catch (error) {
     if (error instanceof PlanRefusal) return E.left(error.error);
     throw error;
@@ -125,30 +123,25 @@ export const appendBatch = async (
       const device = { ...claimed.right.progress };
       const progressed: ClaimedDevice = { ...claimed.right, progress: device };
       const ops = request.ops.slice(start, end);
-      const known = ops.map((o) => o.seq).filter((seq) => seq <= device.ackedSeq);
+      const known = knownSeqs(ops, device.ackedSeq);
       const prior = await priorAnswers(env, request.deviceId, known);
       const plan = new ChunkPlan(env, now, head);
-      await plan.prefetch(ops.filter((o) => o.seq > device.ackedSeq).map((o) => o.raw));
+      await plan.prefetch(newRaws(ops, device.ackedSeq));
       const answers: OpResult[] = [];
       let next = start + ops.length;
       let overflowAt: number | undefined;
       for (const [offset, incoming] of ops.entries()) {
         const index = start + offset;
-        if (incoming.seq <= device.ackedSeq) {
-          const answer = prior.get(incoming.seq);
-          if (answer === undefined) {
-            throw new Error(
-              `bug: ${request.deviceId}:${incoming.seq} was acknowledged but has no answer`,
-            );
-          }
-          answers.push(answer);
-          continue;
-        }
-        if (incoming.seq > device.ackedSeq + 1) {
-          const expected = device.ackedSeq + 1;
-          for (const rest of request.ops.slice(index)) {
-            answers.push({ seq: rest.seq, status: 'gap', expected });
-          }
+        const step = answerUnprocessed(
+          answers,
+          prior,
+          request.deviceId,
+          request.ops,
+          index,
+          device.ackedSeq,
+        );
+        if (step === 'answered') continue;
+        if (step === 'gaps') {
           next = request.ops.length;
           break;
         }
@@ -181,33 +174,6 @@ export const appendBatch = async (
   );
 };
 
-/** The raw op of a server draft: the device's next seq, and a ctx of the document's whole vector. */
-const rawOfDraft = (
-  plan: ChunkPlan,
-  deviceId: string,
-  seq: number,
-  index: number,
-  draft: ServerOpDraft,
-  now: number,
-): Record<string, unknown> => {
-  const collection = CollectionNameCodec.decode(draft.collection);
-  const ctx = E.isRight(collection)
-    ? normalize(plan.docs.get(collection.right, draft.docId).view?.vv ?? {})
-    : {};
-  const raw: Record<string, unknown> = {
-    deviceId,
-    seq,
-    hlc: { ms: now, n: index },
-    collection: draft.collection,
-    docId: draft.docId,
-    kind: draft.kind,
-    ctx,
-    schema: CURRENT_OP_SCHEMA,
-  };
-  if (draft.data !== undefined) raw.data = draft.data;
-  return raw;
-};
-
 /** Appends ops as the server itself: each op is its device's next seq (see `OperationLog`). */
 export const appendServerOps = async (
   env: AppendEnvironment,
@@ -235,11 +201,9 @@ export const appendServerOps = async (
       for (const [offset, draft] of part.entries()) {
         const index = start + offset;
         const seq = device.ackedSeq + 1;
-        const collection = CollectionNameCodec.decode(draft.collection);
-        if (E.isRight(collection)) {
-          await plan.docs.load([{ collection: collection.right, docId: draft.docId }]);
-        }
-        const raw = rawOfDraft(plan, deviceId, seq, index, draft, now);
+        const ref = draftRef(draft);
+        if (ref !== undefined) await plan.docs.load([ref]);
+        const raw = rawOfDraft(plan.docs, deviceId, seq, index, draft, now);
         const processed = await plan.process(index, raw, { deviceId, seq }, device, author, {
           kind: 'server',
         });

@@ -1,7 +1,8 @@
 /**
  * One chunk of an append on TablesDB, planned from the head it starts at: the TablesDB
  * counterpart of `src/log/append-session.ts`, with the same checks in the same order, run by
- * the same pure domain and projection code. Nothing is written here: the plan lists the rows
+ * the same pure domain and projection code and the same append rules
+ * (`src/log/append-rules.ts`). Nothing is written here: the plan lists the rows
  * to stage, and `appendUnderHead` stages them with the head's update and commits.
  *
  * Invariants:
@@ -19,7 +20,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { Query } from 'node-appwrite';
-import { type OpError, syncError } from '../../../domain/errors.ts';
+import type { OpError } from '../../../domain/errors.ts';
 import {
   type DecodedOp,
   decodeOperation,
@@ -27,27 +28,29 @@ import {
   type Operation,
   type SchemaRegistry,
 } from '../../../domain/operation.ts';
-import { checkWrite } from '../../../domain/permissions.ts';
 import type { Author } from '../../../domain/principal.ts';
-import { checkBusinessRules } from '../../../domain/rules.ts';
 import { scopeOf } from '../../../domain/scope.ts';
-import { type Authority, flagsFor, type ProcessedOp } from '../../../log/append-session.ts';
-import { encodeCursor, positionOf } from '../../../log/cursor.ts';
+import {
+  type Authority,
+  appliedState,
+  arrivingAt,
+  chainOp,
+  checkOp,
+  dotError,
+  type ExpectedDot,
+  flagsFor,
+  loggedOpOf,
+  type ProcessedOp,
+  projectedDocument,
+  refoldedState,
+} from '../../../log/append-rules.ts';
 import type { DeviceProgress } from '../../../log/device-registry.ts';
 import type { CachedDocument } from '../../../log/document-cache.ts';
-import {
-  arrivingFacilities,
-  currentFacilitiesOf,
-  documentKey,
-  ownFacilitiesOf,
-  patientIdOf,
-} from '../../../log/document-scope.ts';
-import { chainHash } from '../../../log/hash-chain.ts';
+import { documentKey, patientIdOf } from '../../../log/document-scope.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
 import type { FaultStage } from '../../../log/log-options.ts';
-import { type OpRow, opRowOf, readOpRow } from '../../../log/op-rows.ts';
-import { apply, fold } from '../../../projections/document-state.ts';
-import { viewOf } from '../../../projections/materialize.ts';
+import type { OpRow } from '../../../log/op-rows.ts';
+import type { DocumentState } from '../../../projections/document-state.ts';
 import type { StagedWrite } from '../log-head-transaction.ts';
 import { BatchDocuments } from './batch-documents.ts';
 import { stagedWritesOf } from './chunk-writes.ts';
@@ -130,7 +133,7 @@ export class ChunkPlan {
   async process(
     index: number,
     raw: unknown,
-    expected: { readonly deviceId: string; readonly seq: number },
+    expected: ExpectedDot,
     device: DeviceProgress,
     author: Author,
     authority: Authority,
@@ -139,48 +142,22 @@ export class ChunkPlan {
     const decoded = this.decode(raw);
     if (E.isLeft(decoded)) return this.#reject(raw, expected, device, author, decoded.left);
     const { op, upcastFrom } = decoded.right;
-    if (op.deviceId !== expected.deviceId) {
-      const error = syncError('invalid', 'the op is of another device', 'deviceId');
-      return this.#reject(raw, expected, device, author, error);
-    }
-    if (op.seq !== expected.seq) {
-      const error = syncError('invalid', `expected seq ${expected.seq}`, 'seq');
-      return this.#reject(raw, expected, device, author, error);
-    }
+    const wrongDot = dotError(op, expected);
+    if (wrongDot !== undefined) return this.#reject(raw, expected, device, author, wrongDot);
 
     await this.docs.prefetchOp(op);
     const doc = this.docs.get(op.collection, op.docId);
-    const current = doc.view;
     const lookup = this.docs.lookup(this.#env.userFacilities);
-    const scope = scopeOf(op, current, lookup);
-    if (authority.kind === 'push') {
-      const allowed = checkWrite(authority.principal, op, current, scope);
-      if (E.isLeft(allowed)) return this.#reject(raw, expected, device, author, allowed.left);
-    }
-    const rules = checkBusinessRules(op, current, {
-      ...lookup,
-      now: this.#now,
-      duplicateDose: (patientId, vaccineId, dose, docId) =>
-        this.docs.duplicateDose(patientId, vaccineId, dose, docId),
-    });
+    const scope = scopeOf(op, doc.view, lookup);
+    const rules = checkOp(this.docs, lookup, op, doc.view, scope, authority, this.#now);
     if (E.isLeft(rules)) return this.#reject(raw, expected, device, author, rules.left);
 
     this.#env.fault('append', index);
-    const before =
-      current === undefined ? [] : currentFacilitiesOf(current, doc.facilities, lookup);
     const position = this.#head + 1;
     this.#head = position;
-    const logged: LoggedOp = {
-      ...op,
-      author,
-      receivedAt: this.#now,
-      cursor: encodeCursor(this.#env.identity, positionOf(position)),
-      scope,
-    };
-    const hash = chainHash(device.chainHash, logged);
+    const logged = loggedOpOf(this.#env.identity, op, author, this.#now, position, scope);
     const flags = flagsFor(rules.right, upcastFrom, op.hlc.ms, this.#now);
-    device.chainHash = hash;
-    device.ackedSeq = op.seq;
+    const row = chainOp(device, logged, position, flags);
     for (const facility of new Set(scope)) {
       this.#facilities.add(facility);
       this.#visibility.set(`${facility}@${position}`, {
@@ -189,17 +166,20 @@ export class ChunkPlan {
         revealed: new Set(),
       });
     }
-    const arriving = current === undefined ? [] : arrivingFacilities(before, scope);
+    const arriving = arrivingAt(doc, lookup, scope);
     if (arriving.length > 0) {
       if (op.collection === 'patients') this.transferred.add(op.docId);
       const revealed = await this.#historyOf(op, position);
       for (const facility of arriving) {
-        const row = this.#visibility.get(`${facility}@${position}`);
-        if (row === undefined) throw new Error(`bug: ${facility} arrives outside the op's scope`);
-        for (const p of revealed) row.revealed.add(p);
+        const visible = this.#visibility.get(`${facility}@${position}`);
+        if (visible === undefined) {
+          throw new Error(`bug: ${facility} arrives outside the op's scope`);
+        }
+        for (const p of revealed) visible.revealed.add(p);
       }
     }
-    this.#ops.push(opRowOf(logged, position, flags, hash));
+    // After the reveal: `#historyOf` reads the planned rows, which must not hold this op yet.
+    this.#ops.push(row);
 
     this.#env.fault('project', index);
     await this.#project(doc, logged, position);
@@ -209,7 +189,7 @@ export class ChunkPlan {
   /** Quarantines a rejected op; its seq is consumed. */
   #reject(
     raw: unknown,
-    expected: { readonly deviceId: string; readonly seq: number },
+    expected: ExpectedDot,
     device: DeviceProgress,
     author: Author,
     error: OpError,
@@ -273,41 +253,18 @@ export class ChunkPlan {
 
   /** Folds the op into its document: incrementally, or from all of its ops when needed. */
   async #project(doc: CachedDocument, op: LoggedOp, position: number): Promise<void> {
-    const result = apply(doc.state, op);
-    let state = doc.state;
-    switch (result.kind) {
-      case 'applied':
-        state = result.state;
-        break;
-      case 'duplicate':
-        throw new Error(`bug: ${op.deviceId}:${op.seq} was projected twice`);
-      case 'refold': {
-        const rows = [
-          ...(await documentOpRows(this.#env.store, op.collection, op.docId)),
-          ...this.#pendingOf(op.collection, op.docId),
-        ];
-        state = fold(
-          op.collection,
-          op.docId,
-          rows.map((row) => readOpRow(this.#env.identity, row)),
-        );
-        break;
-      }
-      default: {
-        const unreachable: never = result;
-        return unreachable;
-      }
-    }
-    const view = viewOf(state);
-    this.docs.put({
-      ...this.docs.get(doc.collection, doc.docId),
-      state,
-      view,
-      facilities: ownFacilitiesOf(doc.collection, view?.data ?? {}, op.scope),
-      createdPosition: doc.createdPosition === 0 ? position : doc.createdPosition,
-      lastPosition: position,
-      lastScope: op.scope,
-    });
+    const state = appliedState(doc, op) ?? (await this.#refold(op));
+    const latest = this.docs.get(doc.collection, doc.docId);
+    this.docs.put(projectedDocument(latest, doc, op, state, position));
+  }
+
+  /** The document's state folded from all of its ops, committed or planned in this chunk. */
+  async #refold(op: LoggedOp): Promise<DocumentState> {
+    const rows = [
+      ...(await documentOpRows(this.#env.store, op.collection, op.docId)),
+      ...this.#pendingOf(op.collection, op.docId),
+    ];
+    return refoldedState(this.#env.identity, op, rows);
   }
 
   /** Every row the chunk stages, the device's row included (see invariant 3). */
