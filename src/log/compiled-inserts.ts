@@ -18,11 +18,11 @@ import { CompiledQuery, type InsertQueryNode, type Kysely } from 'kysely';
 import type { LogTables } from './log-tables.ts';
 
 /** An insert as kysely builds it, for any rows of the statement. */
-export interface InsertStatement<R> {
+export interface InsertStatement<R, DB = LogTables> {
   /** Names the statement (its table and clauses); with the row count, it keys the cache. */
   readonly name: string;
   readonly build: (
-    db: Kysely<LogTables>,
+    db: Kysely<DB>,
     rows: readonly R[],
   ) => { toOperationNode(): InsertQueryNode; compile(): CompiledQuery<unknown> };
 }
@@ -58,7 +58,7 @@ const sameParameters = (a: readonly unknown[], b: readonly unknown[]): boolean =
 /** How many texts a log keeps: a few statements, each at a few row counts. */
 export const DEFAULT_INSERT_CAPACITY = 64;
 
-/** The compiled texts of one log's inserts (see the module). */
+/** The compiled texts of one database's inserts (see the module): a log's, or a replica's. */
 export class CompiledInserts {
   readonly #capacity: number;
   readonly #shapes = new Map<string, CompiledShape>();
@@ -68,9 +68,9 @@ export class CompiledInserts {
   }
 
   /** Runs `statement` for `rows` (one or more) on `db`. */
-  async run<R extends object>(
-    db: Kysely<LogTables>,
-    statement: InsertStatement<R>,
+  async run<R extends object, DB = LogTables>(
+    db: Kysely<DB>,
+    statement: InsertStatement<R, DB>,
     rows: readonly R[],
   ): Promise<void> {
     const key = `${statement.name}:${rows.length}`;

@@ -16,8 +16,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { FieldValue } from '../domain/collection.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
+import type { Hlc } from '../domain/hlc.ts';
 import { UserId } from '../domain/ids.ts';
-import { AuthorRole } from '../domain/principal.ts';
+import { type Author, AuthorRole } from '../domain/principal.ts';
 import { WholeNumber } from '../domain/scalars.ts';
 import { VersionVector } from '../domain/version-vector.ts';
 import type { DocumentState, FieldMaximum } from './document-state.ts';
@@ -62,28 +63,32 @@ const writerOf = (m: FieldMaximum): Writer => [
   [m.hlc.ms, m.hlc.n, m.receivedAt, m.authority, m.resolution],
 ];
 
-const sameWriter = (a: Writer, b: Writer): boolean =>
-  a[0] === b[0] &&
-  a[1] === b[1] &&
-  a[2] === b[2] &&
-  a[3] === b[3] &&
-  a[4].every((fact, i) => fact === b[4][i]);
+/** True when `w` holds exactly the rank facts of `m`. */
+const isWriterOf = (w: Writer, m: FieldMaximum): boolean => {
+  const [deviceId, seq, userId, role, facts] = w;
+  return (
+    deviceId === m.deviceId &&
+    seq === m.seq &&
+    userId === m.author.userId &&
+    role === m.author.role &&
+    facts[0] === m.hlc.ms &&
+    facts[1] === m.hlc.n &&
+    facts[2] === m.receivedAt &&
+    facts[3] === m.authority &&
+    facts[4] === m.resolution
+  );
+};
 
 /** The state in packed form (invariant 2). */
 export const pack = (state: DocumentState): PackedState => {
+  // A state has few writers (one per op that is still a maximum): a scan finds them fastest.
   const writers: Writer[] = [];
-  /** Writer indices by dot; more than one only for maxima that share a dot but not their facts. */
-  const byDot = new Map<string, number[]>();
   const indexOf = (m: FieldMaximum): number => {
-    const writer = writerOf(m);
-    const dot = `${m.deviceId}\u0000${m.seq}`;
-    const candidates = byDot.get(dot) ?? [];
-    for (const i of candidates) {
+    for (let i = 0; i < writers.length; i++) {
       const known = writers[i];
-      if (known !== undefined && sameWriter(known, writer)) return i;
+      if (known !== undefined && isWriterOf(known, m)) return i;
     }
-    writers.push(writer);
-    byDot.set(dot, [...candidates, writers.length - 1]);
+    writers.push(writerOf(m));
     return writers.length - 1;
   };
   const fields: Record<string, [number, FieldValue][]> = {};
@@ -106,6 +111,8 @@ export const pack = (state: DocumentState): PackedState => {
 
 /** The state a packed value holds, or the path of a writer index that names no writer. */
 export const unpack = (packed: PackedState): E.Either<string, DocumentState> => {
+  // Each writer's author and clock are made once and shared by its maxima (states are immutable).
+  const parts: ({ readonly author: Author; readonly hlc: Hlc } | undefined)[] = [];
   const maxima: Record<string, readonly FieldMaximum[]> = {};
   for (const field of Object.keys(packed.fields).sort()) {
     const entries = packed.fields[field] ?? [];
@@ -115,11 +122,16 @@ export const unpack = (packed: PackedState): E.Either<string, DocumentState> => 
       const w = packed.writers[index];
       if (w === undefined) return E.left(`fields.${field}.${i}.0`);
       const [deviceId, seq, userId, role, [ms, n, receivedAt, authority, resolution]] = w;
+      let shared = parts[index];
+      if (shared === undefined) {
+        shared = { author: { userId, role }, hlc: { ms, n } };
+        parts[index] = shared;
+      }
       out.push({
         deviceId,
         seq,
-        author: { userId, role },
-        hlc: { ms, n },
+        author: shared.author,
+        hlc: shared.hlc,
         receivedAt,
         authority,
         resolution,

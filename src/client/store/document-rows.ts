@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { CollectionNameCodec } from '../../domain/collections.ts';
+import type { CompiledInserts, InsertStatement } from '../../log/compiled-inserts.ts';
 import { materialize } from '../../projections/materialize.ts';
 import { inChunks, MAX_PARAMETERS } from './parameter-chunks.ts';
 import {
@@ -115,22 +116,19 @@ export const readDocuments = async (
 };
 
 /** Inserts or replaces a document, with its view's materialized fields. */
-export const writeDocument = (db: Kysely<ReplicaTables>, doc: StoredDocument): Promise<void> =>
-  writeDocuments(db, [doc]);
-
-/**
- * Inserts or replaces documents, with their views' materialized fields: as many rows per
- * statement as SQLite's parameter limit allows, in the caller's transaction.
- */
-export const writeDocuments = async (
+export const writeDocument = (
   db: Kysely<ReplicaTables>,
-  docs: readonly StoredDocument[],
-): Promise<void> => {
-  for (const part of inChunks(docs, Math.floor(MAX_PARAMETERS / COLUMNS))) {
-    if (part.length === 0) continue;
-    await db
+  doc: StoredDocument,
+  inserts: CompiledInserts,
+): Promise<void> => writeDocuments(db, [doc], inserts);
+
+/** Inserting or replacing documents' rows (compiled once per row count, `compiled-inserts.ts`). */
+const PUT_DOCUMENTS: InsertStatement<DocumentsTable, ReplicaTables> = {
+  name: 'replica documents upsert',
+  build: (db, rows) =>
+    db
       .insertInto('documents')
-      .values(part.map(rowOf))
+      .values(rows)
       .onConflict((oc) =>
         oc.columns(['collection', 'doc_id']).doUpdateSet((eb) => ({
           base: eb.ref('excluded.base'),
@@ -144,8 +142,21 @@ export const writeDocuments = async (
           disputed: eb.ref('excluded.disputed'),
           pending: eb.ref('excluded.pending'),
         })),
-      )
-      .execute();
+      ),
+};
+
+/**
+ * Inserts or replaces documents, with their views' materialized fields: as many rows per
+ * statement as SQLite's parameter limit allows, in the caller's transaction.
+ */
+export const writeDocuments = async (
+  db: Kysely<ReplicaTables>,
+  docs: readonly StoredDocument[],
+  inserts: CompiledInserts,
+): Promise<void> => {
+  for (const part of inChunks(docs, Math.floor(MAX_PARAMETERS / COLUMNS))) {
+    if (part.length === 0) continue;
+    await inserts.run(db, PUT_DOCUMENTS, part.map(rowOf));
   }
 };
 

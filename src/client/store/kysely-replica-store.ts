@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type Kysely, sql } from 'kysely';
 import type { Dot } from '../../domain/ids.ts';
 import type { LoggedOp, Operation } from '../../domain/operation.ts';
+import { CompiledInserts } from '../../log/compiled-inserts.ts';
 import {
   deleteDocument,
   documentKeysBefore,
@@ -56,8 +57,12 @@ const SYNCHRONOUS_NORMAL = 1;
 export class KyselyReplicaStore implements ReplicaStore {
   readonly #db: Kysely<ReplicaTables>;
 
-  constructor(db: Kysely<ReplicaTables>) {
+  /** The compiled inserts of this database, shared by the stores of its transactions. */
+  readonly #inserts: CompiledInserts;
+
+  constructor(db: Kysely<ReplicaTables>, inserts: CompiledInserts = new CompiledInserts()) {
     this.#db = db;
+    this.#inserts = inserts;
   }
 
   async transaction<A>(
@@ -65,7 +70,8 @@ export class KyselyReplicaStore implements ReplicaStore {
     options?: { readonly refetchable?: boolean },
   ): Promise<A> {
     if (this.#db.isTransaction) return fn(this);
-    const run = () => this.#db.transaction().execute((trx) => fn(new KyselyReplicaStore(trx)));
+    const run = () =>
+      this.#db.transaction().execute((trx) => fn(new KyselyReplicaStore(trx, this.#inserts)));
     if (options?.refetchable !== true) return run();
     // SQLite in WAL mode: `synchronous = NORMAL` commits atomically without waiting for the
     // disk; the next FULL commit syncs the log up to and including this one.
@@ -111,11 +117,11 @@ export class KyselyReplicaStore implements ReplicaStore {
   }
 
   putDocument(doc: StoredDocument): Promise<void> {
-    return writeDocument(this.#db, doc);
+    return writeDocument(this.#db, doc, this.#inserts);
   }
 
   putDocuments(docs: readonly StoredDocument[]): Promise<void> {
-    return writeDocuments(this.#db, docs);
+    return writeDocuments(this.#db, docs, this.#inserts);
   }
 
   deleteDocument(key: DocKey): Promise<void> {
