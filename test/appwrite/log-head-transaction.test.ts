@@ -139,6 +139,18 @@ describe('appending under the log head on TablesDB', () => {
     expect(await positions()).toEqual([1, 2, 3]);
   });
 
+  it('rolls back a transaction whose staging fails for another reason, and rethrows', async () => {
+    const failed = appendUnderHead(double.tablesDb(), DB, async (head) => ({
+      positions: 1,
+      writes: opRows('d1', head, 1).map((write) => ({ ...write, tableId: 'no_such_table' })),
+      result: null,
+    }));
+    await expect(failed).rejects.toBeInstanceOf(AppwriteException);
+    const statuses = [...double.state.transactions.values()].map((t) => t.status);
+    expect(statuses).toEqual(['rolledBack']);
+    expect(await readHead(double.tablesDb(), DB)).toBe(0);
+  });
+
   it('lets a transaction conflict reach the appender as Appwrite reports it', async () => {
     const tablesDb = double.tablesDb();
     const tx = await tablesDb.createTransaction({ ttl: 60 });

@@ -157,6 +157,9 @@ export const appendUnderHead = async <T>(
       await stageAndCommit(tablesDb, databaseId, transactionId, planned.writes);
       return { head: next, result: planned.result };
     } catch (error) {
+      // Whatever failed, the transaction is not left pending until its TTL (best effort: one
+      // that failed at commit, or that Appwrite already ended, refuses the rollback).
+      await tablesDb.updateTransaction({ transactionId, rollback: true }).catch(() => undefined);
       if (!isConflict(error)) throw error;
       await pause(attempt);
     }
