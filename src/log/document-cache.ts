@@ -99,10 +99,10 @@ export const cachedDocumentOf = (row: DocumentRow): CachedDocument => {
 };
 
 /** What an append's documents hold, by `documentKey`; `null`: loaded, and the store has none. */
-export type LoadedDocuments = ReadonlyMap<string, CachedDocument | null>;
+type LoadedDocuments = ReadonlyMap<string, CachedDocument | null>;
 
 /** The referenced documents not loaded yet, by collection (each id once). */
-export const missingByCollection = (
+const missingByCollection = (
   docs: LoadedDocuments,
   refs: readonly DocumentRef[],
 ): Map<CollectionName, Set<string>> => {
@@ -116,87 +116,134 @@ export const missingByCollection = (
   return missing;
 };
 
-/** A loaded document (a new, empty one if the store has none); throws if it was never loaded. */
-export const loadedDocument = (
-  docs: LoadedDocuments,
-  collection: CollectionName,
-  docId: string,
-): CachedDocument => {
-  const entry = docs.get(documentKey(collection, docId));
-  if (entry === undefined) {
-    throw new Error(`bug: ${collection}/${docId} was looked up without being loaded first`);
-  }
-  return entry ?? newDocument(collection, docId);
-};
-
-/** The documents at `keys` (the changed ones), in the keys' order. */
-export const documentsAt = (docs: LoadedDocuments, keys: Iterable<string>): CachedDocument[] => {
-  const out: CachedDocument[] = [];
-  for (const key of keys) {
-    const doc = docs.get(key);
-    if (doc !== undefined && doc !== null) out.push(doc);
-  }
-  return out;
-};
-
 /**
- * Indexes an immunization record under its patient: the keys of every record that has had the
- * patient as `patientId` (a superset of its records now: `hasDuplicateDose` checks each
- * entry's current view), so that the duplicate-dose check reads a patient's records only.
+ * The documents an append works on, in memory: loaded once from the store (by a backend's
+ * subclass: `DocumentCache` here, the TablesDB log's `BatchDocuments`), then changed as the ops
+ * are applied, and written at the end. Both backends share this part, so the look-ups, the
+ * changed set and the duplicate-dose index are the same whichever store loaded them.
+ *
+ * Invariants:
+ * 1. A look-up of a document that was never loaded is a bug, never a silent "does not exist".
+ * 2. Every immunization record loaded or put is indexed under each patient it has had, so
+ *    the duplicate-dose check reads a patient's records only; it throws if that patient's
+ *    records were never loaded.
  */
-export const indexRecord = (
-  recordsByPatient: Map<string, Set<string>>,
-  key: string,
-  doc: CachedDocument,
-): void => {
-  const view = doc.view;
-  if (view === undefined || view.collection !== 'immunization_records') return;
-  const patientId = stringField(view.data, 'patientId');
-  if (patientId === undefined) return;
-  const keys = recordsByPatient.get(patientId) ?? new Set<string>();
-  keys.add(key);
-  recordsByPatient.set(patientId, keys);
-};
+export class LoadedDocumentSet {
+  /** `null`: loaded, and the store has no such document. */
+  readonly #docs = new Map<string, CachedDocument | null>();
+  readonly #dirty = new Set<string>();
+  readonly #patientsWithRecords = new Set<string>();
+  /**
+   * The keys of every immunization record that has had the patient as `patientId` here (a
+   * superset of its records now: `duplicateDose` checks each entry's current view).
+   */
+  readonly #recordsByPatient = new Map<string, Set<string>>();
 
-/**
- * True when another, not deleted immunization record of the patient has the same vaccine and
- * dose; throws if the records of the patient were not loaded (a bug).
- */
-export const hasDuplicateDose = (
-  docs: LoadedDocuments,
-  recordsByPatient: ReadonlyMap<string, ReadonlySet<string>>,
-  patientsWithRecords: ReadonlySet<string>,
-  patientId: string,
-  vaccineId: string,
-  doseNumber: number,
-  docId: string,
-): boolean => {
-  if (!patientsWithRecords.has(patientId)) {
-    throw new Error(`bug: the records of patient ${patientId} were not loaded`);
+  /** True when the document at `key` was loaded (found or not). */
+  protected isLoaded(key: string): boolean {
+    return this.#docs.has(key);
   }
-  for (const key of recordsByPatient.get(patientId) ?? []) {
-    const view = docs.get(key)?.view;
-    if (view === undefined || view.collection !== 'immunization_records') continue;
-    if (view.docId === docId || view.deleted) continue;
-    if (
-      stringField(view.data, 'patientId') === patientId &&
-      stringField(view.data, 'vaccineId') === vaccineId &&
-      numberField(view.data, 'doseNumber') === doseNumber
-    ) {
-      return true;
+
+  /** The referenced documents not loaded yet, by collection (each id once). */
+  protected missing(refs: readonly DocumentRef[]): Map<CollectionName, Set<string>> {
+    return missingByCollection(this.#docs, refs);
+  }
+
+  /** Holds a document as loaded, and indexes an immunization record under its patient. */
+  protected remember(key: string, doc: CachedDocument): void {
+    this.#docs.set(key, doc);
+    if (doc.view === undefined || doc.view.collection !== 'immunization_records') return;
+    const patientId = stringField(doc.view.data, 'patientId');
+    if (patientId === undefined) return;
+    const keys = this.#recordsByPatient.get(patientId) ?? new Set<string>();
+    keys.add(key);
+    this.#recordsByPatient.set(patientId, keys);
+  }
+
+  /** Records that the store has no document at `key` (unless one was loaded meanwhile). */
+  protected rememberAbsent(key: string): void {
+    if (!this.#docs.has(key)) this.#docs.set(key, null);
+  }
+
+  /** The patients among `patientIds` whose records are not loaded yet (each once). */
+  protected patientsWithoutRecords(patientIds: readonly string[]): string[] {
+    return [...new Set(patientIds)].filter((id) => !this.#patientsWithRecords.has(id));
+  }
+
+  /** Records that every immunization record of the patient is loaded. */
+  protected rememberRecordsOf(patientId: string): void {
+    this.#patientsWithRecords.add(patientId);
+  }
+
+  /** The document (a new, empty one if the store has none); throws if it was never loaded. */
+  get(collection: CollectionName, docId: string): CachedDocument {
+    const entry = this.#docs.get(documentKey(collection, docId));
+    if (entry === undefined) {
+      throw new Error(`bug: ${collection}/${docId} was looked up without being loaded first`);
+    }
+    return entry ?? newDocument(collection, docId);
+  }
+
+  /** Replaces a document by its new version, to be written at the next flush. */
+  put(doc: CachedDocument): void {
+    const key = documentKey(doc.collection, doc.docId);
+    this.remember(key, doc);
+    this.#dirty.add(key);
+  }
+
+  /** The documents changed since the last flush, in the order they were first changed. */
+  dirty(): readonly CachedDocument[] {
+    const out: CachedDocument[] = [];
+    for (const key of this.#dirty) {
+      const doc = this.#docs.get(key);
+      if (doc !== undefined && doc !== null) out.push(doc);
+    }
+    return out;
+  }
+
+  /** Records that the store now holds these documents as they are. */
+  markStored(
+    docs: readonly CachedDocument[],
+    stored: (doc: CachedDocument) => CachedDocument,
+  ): void {
+    for (const doc of docs) {
+      const key = documentKey(doc.collection, doc.docId);
+      this.remember(key, stored(doc));
+      this.#dirty.delete(key);
     }
   }
-  return false;
-};
 
-/** Synchronous look-ups for the rules and the scope, over an append's loaded documents. */
-export const documentLookupOf = (
-  docs: { get(collection: CollectionName, docId: string): CachedDocument },
-  userFacilities: (userId: string) => readonly string[],
-): DocumentLookup => ({
-  document: (collection, docId) => docs.get(collection, docId).view,
-  userFacilities,
-});
+  /** Synchronous look-ups for the rules and the scope, over the loaded documents. */
+  lookup(userFacilities: (userId: string) => readonly string[]): DocumentLookup {
+    return {
+      document: (collection, docId) => this.get(collection, docId).view,
+      userFacilities,
+    };
+  }
+
+  /**
+   * True when another, not deleted immunization record of the patient has the same vaccine and
+   * dose; throws if the records of the patient were not loaded (a bug).
+   */
+  duplicateDose(patientId: string, vaccineId: string, doseNumber: number, docId: string): boolean {
+    if (!this.#patientsWithRecords.has(patientId)) {
+      throw new Error(`bug: the records of patient ${patientId} were not loaded`);
+    }
+    for (const key of this.#recordsByPatient.get(patientId) ?? []) {
+      const view = this.#docs.get(key)?.view;
+      if (view === undefined || view.collection !== 'immunization_records') continue;
+      if (view.docId === docId || view.deleted) continue;
+      if (
+        stringField(view.data, 'patientId') === patientId &&
+        stringField(view.data, 'vaccineId') === vaccineId &&
+        numberField(view.data, 'doseNumber') === doseNumber
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
 
 const CHUNK = 400;
 
@@ -206,29 +253,20 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
-/** The documents of one append transaction. */
-export class DocumentCache {
+/** The documents of one append transaction, loaded from the SQL log's `documents` table. */
+export class DocumentCache extends LoadedDocumentSet {
   readonly #db: Kysely<LogTables>;
-  /** `null`: loaded, and the store has no such document. */
-  readonly #docs = new Map<string, CachedDocument | null>();
-  readonly #dirty = new Set<string>();
-  readonly #patientsWithRecords = new Set<string>();
-  /**
-   * The keys of every immunization record that has had the patient as `patientId` in this
-   * cache (a superset of its records now: `duplicateDose` checks each entry's current view),
-   * so that the duplicate-dose check reads a patient's records, not the whole cache.
-   */
-  readonly #recordsByPatient = new Map<string, Set<string>>();
 
   constructor(db: Kysely<LogTables>) {
+    super();
     this.#db = db;
   }
 
   /** Loads the documents not loaded yet (one query per collection and chunk). */
   async load(refs: readonly DocumentRef[]): Promise<void> {
     // Most look-ups of an append find everything loaded already: no query, no bookkeeping.
-    if (refs.every((ref) => this.#docs.has(documentKey(ref.collection, ref.docId)))) return;
-    for (const [collection, ids] of missingByCollection(this.#docs, refs)) {
+    if (refs.every((ref) => this.isLoaded(documentKey(ref.collection, ref.docId)))) return;
+    for (const [collection, ids] of this.missing(refs)) {
       for (const part of chunks([...ids], CHUNK)) {
         const rows = await this.#db
           .selectFrom('documents')
@@ -244,19 +282,15 @@ export class DocumentCache {
           .where('doc_id', 'in', part)
           .execute();
         for (const row of rows)
-          this.#set(documentKey(row.collection, row.doc_id), cachedDocumentOf(row));
-        for (const docId of part) {
-          const key = documentKey(collection, docId);
-          if (!this.#docs.has(key)) this.#docs.set(key, null);
-        }
+          this.remember(documentKey(row.collection, row.doc_id), cachedDocumentOf(row));
+        for (const docId of part) this.rememberAbsent(documentKey(collection, docId));
       }
     }
   }
 
   /** Loads every immunization record of these patients (for the duplicate-dose flag). */
   async loadRecordsOfPatients(patientIds: readonly string[]): Promise<void> {
-    if (patientIds.every((id) => this.#patientsWithRecords.has(id))) return;
-    const missing = [...new Set(patientIds)].filter((id) => !this.#patientsWithRecords.has(id));
+    const missing = this.patientsWithoutRecords(patientIds);
     for (const part of chunks(missing, CHUNK)) {
       const rows = await this.#db
         .selectFrom('documents')
@@ -273,65 +307,9 @@ export class DocumentCache {
         .execute();
       for (const row of rows) {
         const key = documentKey(row.collection, row.doc_id);
-        if (!this.#docs.has(key)) this.#set(key, cachedDocumentOf(row));
+        if (!this.isLoaded(key)) this.remember(key, cachedDocumentOf(row));
       }
-      for (const id of part) this.#patientsWithRecords.add(id);
+      for (const id of part) this.rememberRecordsOf(id);
     }
-  }
-
-  /** The document (a new, empty one if the store has none); throws if it was never loaded. */
-  get(collection: CollectionName, docId: string): CachedDocument {
-    return loadedDocument(this.#docs, collection, docId);
-  }
-
-  /** Replaces a document by its new version, to be written at the next flush. */
-  put(doc: CachedDocument): void {
-    const key = documentKey(doc.collection, doc.docId);
-    this.#set(key, doc);
-    this.#dirty.add(key);
-  }
-
-  /** The documents changed since the last flush. */
-  dirty(): readonly CachedDocument[] {
-    return documentsAt(this.#docs, this.#dirty);
-  }
-
-  /** Records that the store now holds these documents as they are. */
-  markStored(
-    docs: readonly CachedDocument[],
-    stored: (doc: CachedDocument) => CachedDocument,
-  ): void {
-    for (const doc of docs) {
-      const key = documentKey(doc.collection, doc.docId);
-      this.#set(key, stored(doc));
-      this.#dirty.delete(key);
-    }
-  }
-
-  /** Sets an entry, and indexes an immunization record under its patient. */
-  #set(key: string, doc: CachedDocument): void {
-    this.#docs.set(key, doc);
-    indexRecord(this.#recordsByPatient, key, doc);
-  }
-
-  /** Synchronous look-ups for the rules and the scope, over the loaded documents. */
-  lookup(userFacilities: (userId: string) => readonly string[]): DocumentLookup {
-    return documentLookupOf(this, userFacilities);
-  }
-
-  /**
-   * True when another, not deleted immunization record of the patient has the same vaccine and
-   * dose (the records of the patient must have been loaded).
-   */
-  duplicateDose(patientId: string, vaccineId: string, doseNumber: number, docId: string): boolean {
-    return hasDuplicateDose(
-      this.#docs,
-      this.#recordsByPatient,
-      this.#patientsWithRecords,
-      patientId,
-      vaccineId,
-      doseNumber,
-      docId,
-    );
   }
 }
