@@ -47,9 +47,11 @@ export const startBenchServer = (store: BenchStore, principals: string): Promise
       [
         // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. `--cpu-prof`.
         ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
+        // BENCH_SERVER_ENTRY: a bundled server (esbuild of src/cli/main.ts) instead of the
+        // sources under tsx, so that a profile names its functions.
+        ...(process.env.BENCH_SERVER_ENTRY === undefined
+          ? ['--import', 'tsx', 'src/cli/main.ts']
+          : [process.env.BENCH_SERVER_ENTRY]),
         'serve',
         '--port',
         '0',

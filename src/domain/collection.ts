@@ -18,6 +18,9 @@ export type FieldValue = string | number | boolean | null;
 /** A document's fields. */
 export type DocumentData = Readonly<Record<string, FieldValue>>;
 
+/** A collection's codec of `data` (`strictStruct`). */
+export type DataCodec = t.Decoder<unknown, DocumentData> & { readonly is: t.Is<DocumentData> };
+
 /** How concurrent writes to a document are decided (DESIGN.md section 3). */
 export type DocumentPolicy =
   | 'server_wins'
@@ -48,10 +51,10 @@ export type CollectionName =
 /** A collection's declaration. */
 export interface CollectionSpec {
   readonly name: CollectionName;
-  /** The full document, for `create`. */
-  readonly create: t.Decoder<unknown, DocumentData>;
-  /** The changed fields, for `update`. */
-  readonly update: t.Decoder<unknown, DocumentData>;
+  /** The full document, for `create`; its `is` holds exactly when decoding gives the value back. */
+  readonly create: DataCodec;
+  /** The changed fields, for `update` (its `is` as `create`'s). */
+  readonly update: DataCodec;
   /** Every field, in declaration order. */
   readonly fieldNames: readonly string[];
   readonly policy: DocumentPolicy;

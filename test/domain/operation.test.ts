@@ -1,97 +1,27 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { deviceIdArb, docIdArb, facilityIdArb, userIdArb } from '../../src/domain/arbitraries.ts';
-import type { CollectionName } from '../../src/domain/collection.ts';
-import { COLLECTION_NAMES, COLLECTIONS } from '../../src/domain/collections.ts';
+import { COLLECTION_NAMES } from '../../src/domain/collections.ts';
 import {
   type AuthoredOp,
-  CURRENT_OP_SCHEMA,
   dataOf,
   decodeLoggedOp,
   decodeOperation,
+  decodeOperationByCodecs,
   dotOf,
   encodeLoggedOp,
   encodeOperation,
   type LoggedOp,
-  type Operation,
   OpIdentity,
-  type OpKind,
-  type OpPayload,
   SCHEMAS,
   type SchemaRegistry,
   type Upcaster,
   upcast,
 } from '../../src/domain/operation.ts';
-import { Author, type AuthorRole } from '../../src/domain/principal.ts';
+import { Author } from '../../src/domain/principal.ts';
 import { leftOf, rightOf } from './expect-either.ts';
+import { anyOpArb, KINDS, loggedOpArb, opArb } from './op-arbitraries.ts';
 
 const RUNS = { numRuns: 200 };
-const KINDS: readonly OpKind[] = ['create', 'update', 'delete', 'restore'];
-const AUTHOR_ROLES: readonly AuthorRole[] = [
-  'health_worker',
-  'supervisor',
-  'admin',
-  'auditor',
-  'system',
-];
-
-const payloadArb = (collection: CollectionName, kind: OpKind): fc.Arbitrary<OpPayload> => {
-  const spec = COLLECTIONS[collection];
-  switch (kind) {
-    case 'create':
-      return spec.arbitrary.create.map((data): OpPayload => ({ kind: 'create', data }));
-    case 'update':
-      return spec.arbitrary.update.map((data): OpPayload => ({ kind: 'update', data }));
-    case 'delete':
-    case 'restore':
-      return fc.constant({ kind });
-    default: {
-      const unreachable: never = kind;
-      return unreachable;
-    }
-  }
-};
-
-const opArb = (collection: CollectionName, kind: OpKind): fc.Arbitrary<Operation> =>
-  fc
-    .record({
-      deviceId: deviceIdArb(),
-      seq: fc.oneof(
-        fc.integer({ min: 1, max: 1000 }),
-        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-      ),
-      hlc: fc.record({
-        ms: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-        n: fc.integer({ min: 0, max: 1000 }),
-      }),
-      docId: docIdArb(),
-      ctx: fc.dictionary(deviceIdArb(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), {
-        maxKeys: 4,
-      }),
-      payload: payloadArb(collection, kind),
-    })
-    .map(
-      ({ payload, ...header }): Operation => ({
-        ...header,
-        collection,
-        schema: CURRENT_OP_SCHEMA,
-        ...payload,
-      }),
-    );
-
-const anyOpArb: fc.Arbitrary<Operation> = fc
-  .tuple(fc.constantFrom(...COLLECTION_NAMES), fc.constantFrom(...KINDS))
-  .chain(([collection, kind]) => opArb(collection, kind));
-
-const loggedOpArb: fc.Arbitrary<LoggedOp> = fc
-  .record({
-    op: anyOpArb,
-    cursor: fc.string({ maxLength: 30 }),
-    author: fc.record({ userId: userIdArb(), role: fc.constantFrom(...AUTHOR_ROLES) }),
-    receivedAt: fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }),
-    scope: fc.array(fc.oneof(facilityIdArb(), fc.constant('*')), { maxLength: 3 }),
-  })
-  .map(({ op, ...extras }): LoggedOp => ({ ...op, ...extras }));
 
 /** The op as it travels: JSON text parsed back. */
 const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -458,4 +388,56 @@ describe('op helpers', () => {
     });
     expect(leftOf(OpIdentity.decode({ deviceId: 'tablet-07', seq: 0 }))).toHaveLength(1);
   });
+});
+
+/** One small change to a JSON value at a random place: a member set, removed or added. */
+interface Mutation {
+  readonly where: readonly number[];
+  readonly how: 'set' | 'remove' | 'add';
+  readonly key: string;
+  readonly value: unknown;
+}
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.record({
+  where: fc.array(fc.nat(), { maxLength: 3 }),
+  how: fc.constantFrom('set', 'remove', 'add'),
+  key: fc.constantFrom('data', 'ctx', 'hlc', 'kind', 'extra', 'fullName', 'constructor', 'ms'),
+  value: fc.oneof(
+    fc.jsonValue(),
+    fc.constant(undefined),
+    fc.constantFrom(0, -1, 1.5, '', ' ', 'x', 'F', '2024-02-30', '2024-02-29', null, true, {}, []),
+  ),
+});
+
+const mutate = (value: unknown, m: Mutation): unknown => {
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = Array.isArray(value)
+    ? Object.fromEntries(value.entries())
+    : { ...value };
+  const keys = Object.keys(copy);
+  const [step, ...rest] = m.where;
+  if (step !== undefined && keys.length > 0) {
+    const key = keys[step % keys.length] ?? '';
+    copy[key] = mutate(copy[key], { ...m, where: rest });
+    return copy;
+  }
+  const target =
+    keys.length > 0 && m.how !== 'add' ? (keys[m.key.length % keys.length] ?? m.key) : m.key;
+  if (m.how === 'remove') delete copy[target];
+  else copy[target] = m.value;
+  return copy;
+};
+
+describe('decodeOperation fast path', () => {
+  test.prop([anyOpArb, fc.array(mutationArb, { maxLength: 3 }), fc.boolean()], {
+    numRuns: 2000,
+  })(
+    'answers exactly what the full decode answers, for valid and damaged ops alike',
+    (op, mutations, overWire) => {
+      let raw: unknown = encodeOperation(op);
+      for (const m of mutations) raw = mutate(raw, m);
+      if (overWire) raw = JSON.parse(JSON.stringify(raw) ?? 'null');
+      expect(decodeOperation(raw)).toStrictEqual(decodeOperationByCodecs(raw));
+    },
+  );
 });
