@@ -20,6 +20,7 @@
  * 2. An outbox op that the base now holds has come back logged: it leaves the outbox.
  * 3. One settlement per document in a pass.
  */
+import { isDeepStrictEqual } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { dotKey } from '../domain/ids.ts';
 import type { LoggedOp } from '../domain/operation.ts';
@@ -27,7 +28,6 @@ import { covers, get } from '../domain/version-vector.ts';
 import type { ConflictRecord } from '../projections/conflict-record.ts';
 import { conflictsOf } from '../projections/conflicts.ts';
 import { type DocumentState, fold } from '../projections/document-state.ts';
-import { encodeState } from '../projections/state-codec.ts';
 import { conflictNews } from './conflict-news.ts';
 import { type RebaseResult, rebaseDocument } from './document-rebase.ts';
 import { asPending, type ReplicaContext } from './replica-context.ts';
@@ -181,8 +181,13 @@ export const fetchMissingOps = async (
   settlements: readonly Settlement[],
 ): Promise<E.Either<TransportError, FetchedOps>> => {
   const fetched = new Map<string, readonly LoggedOp[]>();
-  const reads = await readForSettling(context.store, generation, settlements);
-  for (const settlement of settlements) {
+  // Only a document held without its logged ops (from a snapshot) may need them: for any other,
+  // `prepare` answers `complete`. Most settlements are of such documents, so they are not read.
+  const incomplete = await context.store.incompleteDocuments(settlements.map((s) => s.key));
+  const candidates = settlements.filter((s) => incomplete.has(docKeyText(s.key)));
+  if (candidates.length === 0) return E.right(fetched);
+  const reads = await readForSettling(context.store, generation, candidates);
+  for (const settlement of candidates) {
     const text = docKeyText(settlement.key);
     if (fetched.has(text)) continue;
     const prepared = await prepare(
@@ -264,6 +269,9 @@ export const settleDocument = async (
     base !== null && touchesDevice(base, context.deviceId, stillPending)
       ? conflictNews(oldBase === null ? [] : conflictsOf(oldBase), conflictsOf(base))
       : [];
-  const viewChanged = previousView === undefined || encodeState(previousView) !== encodeState(view);
+  // Equal states (key order aside) have equal canonical text; comparing them as values is the
+  // cheaper test, and where they differ only in ways the text hides (-0, an undefined member)
+  // the answer is a harmless extra notice.
+  const viewChanged = previousView === undefined || !isDeepStrictEqual(previousView, view);
   return { viewChanged, conflicts: news };
 };

@@ -115,6 +115,30 @@ export const readDocuments = async (
   return found;
 };
 
+/**
+ * Of `keys`, those of documents the replica holds without all of their logged ops (from a
+ * snapshot), by `docKeyText`; read from a flag, no state decoded.
+ */
+export const readIncompleteKeys = async (
+  db: Kysely<ReplicaTables>,
+  keys: readonly DocKey[],
+): Promise<ReadonlySet<string>> => {
+  const found = new Set<string>();
+  for (const [collection, docIds] of idsByCollection(keys)) {
+    for (const part of inChunks(docIds)) {
+      const rows = await db
+        .selectFrom('documents')
+        .select('doc_id')
+        .where('collection', '=', collection)
+        .where('doc_id', 'in', part)
+        .where('complete', '=', 0)
+        .execute();
+      for (const row of rows) found.add(docKeyText({ collection, docId: row.doc_id }));
+    }
+  }
+  return found;
+};
+
 /** Inserts or replaces a document, with its view's materialized fields. */
 export const writeDocument = (
   db: Kysely<ReplicaTables>,

@@ -15,6 +15,7 @@ import {
   markDocumentsStale,
   readDocument,
   readDocuments,
+  readIncompleteKeys,
   readView,
   readViews,
   staleDocumentKeys,
@@ -114,6 +115,10 @@ export class KyselyReplicaStore implements ReplicaStore {
 
   documents(keys: readonly DocKey[]): Promise<ReadonlyMap<string, StoredDocument>> {
     return readDocuments(this.#db, keys);
+  }
+
+  incompleteDocuments(keys: readonly DocKey[]): Promise<ReadonlySet<string>> {
+    return readIncompleteKeys(this.#db, keys);
   }
 
   putDocument(doc: StoredDocument): Promise<void> {

@@ -103,6 +103,11 @@ export interface ReplicaStore {
   document(key: DocKey): Promise<StoredDocument | undefined>;
   /** Of these documents, those the replica holds, by `docKeyText`. */
   documents(keys: readonly DocKey[]): Promise<ReadonlyMap<string, StoredDocument>>;
+  /**
+   * Of these documents, those held without all of their logged ops (`complete` false), by
+   * `docKeyText`: cheaper than `documents` when that is all a caller needs to know.
+   */
+  incompleteDocuments(keys: readonly DocKey[]): Promise<ReadonlySet<string>>;
   /** Inserts or replaces the document, with its view's materialized fields. */
   putDocument(doc: StoredDocument): Promise<void>;
   /** `putDocument` for many, in as few statements as the database allows. */
