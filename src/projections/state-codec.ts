@@ -62,6 +62,19 @@ export const isBareState = (u: unknown): u is DocumentState => {
 /** The state as the canonical JSON text of its packed form (equal states give equal text). */
 export const encodeState = (state: DocumentState): string => canonicalJson(pack(state));
 
+/**
+ * The packed value each state read from a packed one came from. A state is immutable, so that
+ * value stays a packed form of it, and storing or sending the state again (a snapshot's `meta`, a
+ * replica's row) needs no packing. It need not be the canonical form `pack` gives (a value from
+ * elsewhere may list its writers in another order), so `encodeState`, whose text is compared,
+ * never uses it.
+ */
+const packedSources = new WeakMap<DocumentState, PackedState>();
+
+/** A packed form of `state`, for storage and transport only (see `packedSources`). */
+export const packedForm = (state: DocumentState): PackedState =>
+  packedSources.get(state) ?? pack(state);
+
 /** True when decoding the packed value would give it back unchanged (as `isBareState`). */
 const isBarePacked = (u: unknown): u is PackedState =>
   PackedStateCodec.is(u) && recordsAreBare(u.records);
@@ -86,6 +99,10 @@ const stateFromJson = <C extends ErrorCode>(
       E.chain((packed) =>
         pipe(
           unpack(packed),
+          E.map((state) => {
+            packedSources.set(state, packed);
+            return state;
+          }),
           E.mapLeft((path) =>
             syncError(
               code,
@@ -117,7 +134,7 @@ export const decodeState = (text: string): E.Either<SyncError, DocumentState> =>
 
 /** What a snapshot carries so a client can keep folding the document: its packed state. */
 export const snapshotMeta = (state: DocumentState): Record<string, unknown> => ({
-  state: pack(state),
+  state: packedForm(state),
 });
 
 /** The state a snapshot's `meta` carries. */

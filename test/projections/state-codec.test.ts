@@ -14,6 +14,7 @@ import {
   decodeState,
   encodeState,
   isBareState,
+  packedForm,
   snapshotMeta,
   stateFromSnapshotMeta,
 } from '../../src/projections/state-codec.ts';
@@ -200,6 +201,42 @@ describe('state codec', () => {
     const meta: unknown = JSON.parse(JSON.stringify(snapshotMeta(state)));
     expect(stateFromSnapshotMeta(meta)).toEqual(E.right(state));
   });
+
+  test.prop([stateArb], RUNS)(
+    'a state read back is stored and sent from the value it was read from, and reads back equal',
+    (state) => {
+      const read = decodeState(encodeState(state));
+      if (E.isLeft(read)) throw new Error(read.left.message);
+      expect(packedForm(read.right)).toEqual(pack(state));
+      const again = decodeState(JSON.stringify(packedForm(read.right)));
+      expect(again).toEqual(E.right(state));
+      const meta: unknown = JSON.parse(JSON.stringify(snapshotMeta(read.right)));
+      expect(stateFromSnapshotMeta(meta)).toEqual(E.right(state));
+    },
+  );
+
+  test.prop([stateArb], RUNS)(
+    'a state read from a packed value in another writer order still encodes canonically',
+    (state) => {
+      const packed = pack(state);
+      const order = packed.writers.map((_, i) => packed.writers.length - 1 - i);
+      const reordered = {
+        ...packed,
+        writers: order.map((i) => packed.writers[i]),
+        fields: Object.fromEntries(
+          Object.entries(packed.fields).map(([field, entries]) => [
+            field,
+            entries.map(([w, value]) => [order.indexOf(w), value]),
+          ]),
+        ),
+      };
+      const read = stateFromSnapshotMeta(JSON.parse(JSON.stringify({ state: reordered })));
+      if (E.isLeft(read)) throw new Error(read.left.message);
+      expect(read.right).toEqual(state);
+      expect(encodeState(read.right)).toBe(encodeState(state));
+      expect(decodeState(JSON.stringify(packedForm(read.right)))).toEqual(E.right(state));
+    },
+  );
 
   test('a damaged state in snapshot meta is bad_request at its path', () => {
     const answer = stateFromSnapshotMeta({ state: { collection: 'patients', docId: 7 } });

@@ -14,8 +14,7 @@ import {
   type Operation,
 } from '../../domain/operation.ts';
 import type { DocumentState } from '../../projections/document-state.ts';
-import { pack } from '../../projections/packed-state.ts';
-import { decodeState } from '../../projections/state-codec.ts';
+import { decodeState, packedForm } from '../../projections/state-codec.ts';
 import { OpErrorCodec } from '../op-error-codec.ts';
 
 /** A replica row that does not hold what the replica wrote there. */
@@ -53,9 +52,10 @@ export const readLoggedOp = (text: string): LoggedOp =>
 /**
  * A document state as the replica stores it: its packed form (`packed-state.ts`) as plain JSON.
  * Stored states are never compared as text (`encodeState`, canonical, is for that), so the text
- * need not be canonical, and `JSON.stringify` writes it faster.
+ * need not be canonical, and `JSON.stringify` writes it faster; a state read from a packed value
+ * (a snapshot page's `meta`, a stored row) is written from that value, without packing again.
  */
-export const storedState = (state: DocumentState): string => JSON.stringify(pack(state));
+export const storedState = (state: DocumentState): string => JSON.stringify(packedForm(state));
 
 /** A document state the replica wrote with `storedState` (or, before, `encodeState`). */
 export const readState = (text: string): DocumentState => orThrow(decodeState(text), 'state');
