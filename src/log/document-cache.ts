@@ -253,6 +253,16 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
+/** The columns of a `documents` row that `cachedDocumentOf` reads. */
+const CACHED_COLUMNS = [
+  'collection',
+  'doc_id',
+  'state',
+  'facilities',
+  'created_position',
+  'last_position',
+] as const;
+
 /** The documents of one append transaction, loaded from the SQL log's `documents` table. */
 export class DocumentCache extends LoadedDocumentSet {
   readonly #db: Kysely<LogTables>;
@@ -270,14 +280,7 @@ export class DocumentCache extends LoadedDocumentSet {
       for (const part of chunks([...ids], CHUNK)) {
         const rows = await this.#db
           .selectFrom('documents')
-          .select([
-            'collection',
-            'doc_id',
-            'state',
-            'facilities',
-            'created_position',
-            'last_position',
-          ])
+          .select(CACHED_COLUMNS)
           .where('collection', '=', collection)
           .where('doc_id', 'in', part)
           .execute();
@@ -294,14 +297,7 @@ export class DocumentCache extends LoadedDocumentSet {
     for (const part of chunks(missing, CHUNK)) {
       const rows = await this.#db
         .selectFrom('documents')
-        .select([
-          'collection',
-          'doc_id',
-          'state',
-          'facilities',
-          'created_position',
-          'last_position',
-        ])
+        .select(CACHED_COLUMNS)
         .where('patient_id', 'in', part)
         .where('collection', '=', 'immunization_records')
         .execute();
