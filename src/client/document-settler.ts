@@ -20,7 +20,6 @@
  * 2. An outbox op that the base now holds has come back logged: it leaves the outbox.
  * 3. One settlement per document in a pass.
  */
-import { isDeepStrictEqual } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { dotKey } from '../domain/ids.ts';
 import type { LoggedOp } from '../domain/operation.ts';
@@ -38,6 +37,7 @@ import {
   type ReplicaStore,
   type StoredDocument,
 } from './store/replica-store.ts';
+import { storedState, viewTextOf } from './store/stored-json.ts';
 import type { SyncTransport, TransportError } from './transports/sync-transport.ts';
 
 /** A document to settle and the logged ops new to it (none for a snapshot base or a stale view). */
@@ -245,8 +245,7 @@ export const settleDocument = async (
   const returned = ownCovered(base, pending);
   writes.returned(returned);
   const stillPending = pending.length > returned.length;
-  const previousView = doc?.view;
-  const view = result.kind === 'settled' ? result.view : previousView;
+  const view = result.kind === 'settled' ? result.view : doc?.view;
   if (view === undefined) {
     // A document never seen whose ops could not be had: nothing to show yet.
     return { viewChanged: false, conflicts: [] };
@@ -254,7 +253,7 @@ export const settleDocument = async (
   if (base === null && !stillPending) {
     // Nothing logged and nothing pending: the device no longer holds the document.
     writes.delete(key);
-    return { viewChanged: previousView?.created === true, conflicts: [] };
+    return { viewChanged: doc?.view.created === true, conflicts: [] };
   }
   writes.put({
     ...key,
@@ -269,9 +268,10 @@ export const settleDocument = async (
     base !== null && touchesDevice(base, context.deviceId, stillPending)
       ? conflictNews(oldBase === null ? [] : conflictsOf(oldBase), conflictsOf(base))
       : [];
-  // Equal states (key order aside) have equal canonical text; comparing them as values is the
-  // cheaper test, and where they differ only in ways the text hides (-0, an undefined member)
-  // the answer is a harmless extra notice.
-  const viewChanged = previousView === undefined || !isDeepStrictEqual(previousView, view);
+  // Compared by their stored texts: the old one is the row's (its view is not decoded for
+  // this), the new one is made once and written. Equal texts are equal states; equal states
+  // with texts in another key order (a row written by an older version) give a harmless
+  // extra notice.
+  const viewChanged = doc === undefined || viewTextOf(doc) !== storedState(view);
   return { viewChanged, conflicts: news };
 };

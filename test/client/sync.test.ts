@@ -66,6 +66,35 @@ describe('sync through the in-process server', () => {
     expect((await a.status()).pending).toBe(0);
   });
 
+  it('tells the app of the views a sync changed, and of none when nothing changed', async () => {
+    const a = await replica('hwNorth', 'tablet-a');
+    const b = await replica('hwNorth2', 'tablet-b');
+    const { docId: ownId } = rightOf(await a.patients.create(patientData('Amina')));
+    const { docId: otherId } = rightOf(await a.patients.create(patientData('Bosco')));
+    const { docId: quietId } = rightOf(await a.patients.create(patientData('Cato')));
+    await a.sync();
+    await b.sync();
+    rightOf(await a.patients.update(ownId, { townVillage: 'Gulu' }));
+    rightOf(await b.patients.update(otherId, { townVillage: 'Lira' }));
+    await b.sync();
+    const changed: string[] = [];
+    a.on('changed', ({ docIds }) => changed.push(...docIds));
+    // a's edit comes back logged (no longer pending) and b's edit arrives; the third document
+    // is not touched.
+    const report = await a.sync();
+    expect(report).toMatchObject({ ok: true, pushed: 1 });
+    expect(changed.sort()).toEqual([ownId, otherId].sort());
+    expect(changed).not.toContain(quietId);
+    expect(await a.patients.get(ownId)).toMatchObject({
+      data: { townVillage: 'Gulu' },
+      pending: false,
+    });
+    expect(await a.patients.get(otherId)).toMatchObject({ data: { townVillage: 'Lira' } });
+    changed.length = 0;
+    expect(await a.sync()).toMatchObject({ ok: true, pushed: 0, pulled: 0 });
+    expect(changed).toEqual([]);
+  });
+
   it('a push whose answer is lost is sent again and logged once', async () => {
     const a = await replica('hwNorth', 'tablet-a');
     await a.sync();

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { CollectionNameCodec } from '../../domain/collections.ts';
 import type { CompiledInserts, InsertStatement } from '../../log/compiled-inserts.ts';
+import type { DocumentState } from '../../projections/document-state.ts';
 import { materialize } from '../../projections/materialize.ts';
 import { inChunks, MAX_PARAMETERS } from './parameter-chunks.ts';
 import {
@@ -20,6 +21,7 @@ import {
   readData,
   readState,
   readStrings,
+  rememberViewText,
   storedState,
 } from './stored-json.ts';
 
@@ -39,17 +41,38 @@ const viewRowOf = (row: DocumentsTable): ViewRow => ({
   pending: row.pending === 1,
 });
 
+/**
+ * A document read from its row. A view stored apart from the base (the document has pending
+ * ops) is decoded when first asked for: settling pulled ops needs the base, and tells whether
+ * the view changed by its text (`viewTextOf`).
+ */
 const storedDocumentOf = (row: DocumentsTable): StoredDocument => {
-  const view = readState(row.view);
-  return {
-    ...keyOf(row.collection, row.doc_id),
-    base: row.base === null ? null : row.base === BASE_IS_VIEW ? view : readState(row.base),
+  const key = keyOf(row.collection, row.doc_id);
+  const fields = {
     complete: row.complete === 1,
-    view,
     stale: row.stale === 1,
     generation: row.generation,
     pending: row.pending === 1,
   };
+  let doc: StoredDocument;
+  if (row.base === BASE_IS_VIEW) {
+    const view = readState(row.view);
+    doc = { ...key, base: view, view, ...fields };
+  } else {
+    let view: DocumentState | undefined;
+    const viewText = row.view;
+    doc = {
+      ...key,
+      base: row.base === null ? null : readState(row.base),
+      get view(): DocumentState {
+        view ??= readState(viewText);
+        return view;
+      },
+      ...fields,
+    };
+  }
+  rememberViewText(doc, row.view);
+  return doc;
 };
 
 /**

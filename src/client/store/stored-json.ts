@@ -16,6 +16,7 @@ import {
 import type { DocumentState } from '../../projections/document-state.ts';
 import { decodeState, packedForm } from '../../projections/state-codec.ts';
 import { OpErrorCodec } from '../op-error-codec.ts';
+import type { StoredDocument } from './replica-store.ts';
 
 /** A replica row that does not hold what the replica wrote there. */
 export class CorruptReplicaError extends Error {
@@ -49,16 +50,46 @@ export const readOperation = (text: string): Operation =>
 export const readLoggedOp = (text: string): LoggedOp =>
   orThrow(decodeLoggedOp(parse(text, 'logged op')), 'logged op');
 
+/** The text each state read or written by the replica has in its rows. */
+const storedTexts = new WeakMap<DocumentState, string>();
+
 /**
  * A document state as the replica stores it: its packed form (`packed-state.ts`) as plain JSON.
- * Stored states are never compared as text (`encodeState`, canonical, is for that), so the text
- * need not be canonical, and `JSON.stringify` writes it faster; a state read from a packed value
- * (a snapshot page's `meta`, a stored row) is written from that value, without packing again.
+ * The text need not be canonical (`encodeState` is for texts compared across replicas), so
+ * `JSON.stringify` writes it faster; a state read from a packed value (a snapshot page's `meta`,
+ * a stored row) is written from that value, without packing again, and a state's text is made
+ * once (a state read from a row has the row's text). Equal texts mean equal states; a state
+ * may have more than one text (key order), which only costs a comparison its shortcut.
  */
-export const storedState = (state: DocumentState): string => JSON.stringify(packedForm(state));
+export const storedState = (state: DocumentState): string => {
+  const known = storedTexts.get(state);
+  if (known !== undefined) return known;
+  const text = JSON.stringify(packedForm(state));
+  storedTexts.set(state, text);
+  return text;
+};
 
 /** A document state the replica wrote with `storedState` (or, before, `encodeState`). */
-export const readState = (text: string): DocumentState => orThrow(decodeState(text), 'state');
+export const readState = (text: string): DocumentState => {
+  const state = orThrow(decodeState(text), 'state');
+  storedTexts.set(state, text);
+  return state;
+};
+
+/** The stored text of the view of each document read from a row, decoded or not. */
+const viewTexts = new WeakMap<StoredDocument, string>();
+
+/** Records the text a document's view was read from (the store's reads call it). */
+export const rememberViewText = (doc: StoredDocument, text: string): void => {
+  viewTexts.set(doc, text);
+};
+
+/**
+ * The stored text of a document's view (see `storedState`): for a document read from a row,
+ * that row's text, without decoding the view.
+ */
+export const viewTextOf = (doc: StoredDocument): string =>
+  viewTexts.get(doc) ?? storedState(doc.view);
 
 /** A document's materialized fields. */
 export const readData = (text: string): DocumentData => {
