@@ -14,6 +14,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { receive } from '../domain/hlc.ts';
 import type { LoggedOp } from '../domain/operation.ts';
 import type { Settlement } from './document-settler.ts';
+import type { PullPages } from './pages-ahead.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settlePass, settleStale } from './settle-pass.ts';
 import { docKeyText } from './store/replica-store.ts';
@@ -35,9 +36,10 @@ export const settlementsOf = (ops: readonly LoggedOp[]): readonly Settlement[] =
   return [...byDoc.values()];
 };
 
-/** Pulls one page after the replica's cursor and settles it. */
+/** Pulls one page after the replica's cursor (`pages`: asked ahead, see there) and settles it. */
 export const pullStep = async (
   context: ReplicaContext,
+  pages: PullPages,
 ): Promise<{ readonly event: SyncEvent; readonly pulled: number }> => {
   const { cursor } = await requireMeta(context.store);
   if (cursor === null) {
@@ -46,11 +48,7 @@ export const pullStep = async (
       pulled: 0,
     };
   }
-  const page = await context.transport.pull({
-    after: cursor,
-    limit: PULL_LIMIT,
-    deviceId: context.deviceId,
-  });
+  const page = await pages.take(cursor);
   if (E.isLeft(page)) {
     return {
       event: { kind: 'failed', failure: { kind: 'transport', error: page.left } },
@@ -58,6 +56,9 @@ export const pullStep = async (
     };
   }
   const { ops, next, hasMore } = page.right;
+  // The server reads the next page while this one is settled; it is used once the cursor has
+  // moved to `next` (invariant 1).
+  if (hasMore) pages.askAhead(next);
   const settled = await settlePass(context, settlementsOf(ops), async (store, meta) => {
     let clock = meta.clock;
     let nextSeq = meta.nextSeq;

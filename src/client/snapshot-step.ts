@@ -20,16 +20,16 @@
  * 4. Only the last page sets the cursor, and it drops the base of every document the snapshot
  *    did not hold (a document the device can no longer see keeps only its pending ops).
  * 5. A page is written and let go (slice by slice) before the next is used; the next is asked
- *    for while the page is written (`snapshot-pages.ts`), so memory holds one parsed page and
+ *    for while the page is written (`pages-ahead.ts`), so memory holds one parsed page and
  *    the bytes of the next (two parsed pages with a transport that cannot hold an answer unread).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName } from '../domain/collection.ts';
 import { type DocumentState, emptyState } from '../projections/document-state.ts';
 import { encodeState, stateFromSnapshotMeta } from '../projections/state-codec.ts';
+import type { SnapshotPages } from './pages-ahead.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
-import type { SnapshotPages } from './snapshot-pages.ts';
 import { inChunks } from './store/parameter-chunks.ts';
 import { docKeyText, type ReplicaStore, type StoredDocument } from './store/replica-store.ts';
 import type { SyncEvent } from './sync-machine.ts';

@@ -9,14 +9,14 @@
  * 2. A cycle starts and ends by settling documents left stale, and a finished cycle records the
  *    time of the last successful sync durably.
  * 3. A cycle starts a bootstrap cut short from its next page (the replica's progress), and
- *    drops, when it ends, a snapshot page it asked ahead and did not use.
+ *    drops, when it ends, a snapshot or pull page it asked ahead and did not use.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { dropUnreturned, pullStep } from './pull-step.ts';
+import { pullPages, snapshotPages } from './pages-ahead.ts';
+import { dropUnreturned, PULL_LIMIT, pullStep } from './pull-step.ts';
 import { pushStep } from './push-step.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
-import { SnapshotPages } from './snapshot-pages.ts';
 import { snapshotStep } from './snapshot-step.ts';
 import { advance, nextCommand, type SyncFailure, startCycle } from './sync-machine.ts';
 import { isRetryable } from './transports/sync-transport.ts';
@@ -55,7 +55,8 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
   const meta = await requireMeta(context.store);
   let cycle = startCycle(meta.cursor !== null, meta.bootstrap?.nextPage ?? null);
   let answeredBeforePull: readonly number[] | null = null;
-  const pages = new SnapshotPages(context.transport);
+  const pages = snapshotPages(context.transport);
+  const pulls = pullPages(context.transport, { limit: PULL_LIMIT, deviceId: context.deviceId });
   try {
     for (;;) {
       const command = nextCommand(cycle);
@@ -87,7 +88,7 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
           break;
         case 'pull': {
           answeredBeforePull ??= await context.store.answeredSeqs();
-          const step = await pullStep(context);
+          const step = await pullStep(context, pulls);
           pulled += step.pulled;
           if (step.event.kind === 'pulled' && !step.event.hasMore) {
             const dropped = await dropUnreturned(context, answeredBeforePull);
@@ -106,8 +107,9 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
       }
     }
   } finally {
-    // A page asked ahead by a cycle that ends before it used it.
+    // Pages asked ahead by a cycle that ends before it used them.
     pages.close();
+    pulls.close();
   }
 };
 

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { snapshotPages } from '../../src/client/pages-ahead.ts';
 import type { ReplicaContext } from '../../src/client/replica-context.ts';
 import { ReplicaEventHub } from '../../src/client/replica-events.ts';
 import { SerialQueue } from '../../src/client/serial-queue.ts';
 import { requireMeta, settleStale } from '../../src/client/settle-pass.ts';
-import { SnapshotPages } from '../../src/client/snapshot-pages.ts';
 import { snapshotStep } from '../../src/client/snapshot-step.ts';
 import {
   type OpenStore,
@@ -210,7 +210,7 @@ describe('a snapshot page written in batches', () => {
     const changedBatched: string[] = [];
     const batched = await contextOn(join(dir, 'batched.db'), pages, changedBatched);
     let page: string | null = null;
-    const batchedPages = new SnapshotPages(batched.transport);
+    const batchedPages = snapshotPages(batched.transport);
     do {
       const event = await snapshotStep(batched, page, batchedPages);
       if (event.kind !== 'snapshot_page') throw new Error(`unexpected ${JSON.stringify(event)}`);

@@ -6,7 +6,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName } from '../../domain/collection.ts';
 import { encodeOperation, type Operation } from '../../domain/operation.ts';
-import type { SyncTransport, TransportError, TransportResult } from './sync-transport.ts';
+import type {
+  PullRequest,
+  SyncTransport,
+  TransportError,
+  TransportResult,
+} from './sync-transport.ts';
 import {
   type AnswerError,
   decodeOpsAnswer,
@@ -85,11 +90,22 @@ export const snapshotRequest = (
   headers,
 });
 
+/** `GET /v1/pull` for a page. */
+export const pullRequest = (
+  { after, limit, deviceId }: PullRequest,
+  headers: Readonly<Record<string, string>>,
+): WireRequest => ({
+  method: 'GET',
+  path: '/v1/pull',
+  query: { after, limit: String(limit), deviceId },
+  headers,
+});
+
 /** The sync routes over an exchange, with `headers` (credentials) on every request. */
 export const exchangeTransport = (
   exchange: Exchange,
   headers: Readonly<Record<string, string>>,
-): Omit<SyncTransport, 'events' | 'snapshotAhead'> => ({
+): Omit<SyncTransport, 'events' | 'snapshotAhead' | 'pullAhead'> => ({
   push: (deviceId: string, ops: readonly Operation[]) =>
     send(
       exchange,
@@ -102,17 +118,7 @@ export const exchangeTransport = (
       },
       decodePushAnswer,
     ),
-  pull: ({ after, limit, deviceId }) =>
-    send(
-      exchange,
-      {
-        method: 'GET',
-        path: '/v1/pull',
-        query: { after, limit: String(limit), deviceId },
-        headers,
-      },
-      decodePullAnswer,
-    ),
+  pull: (request: PullRequest) => send(exchange, pullRequest(request, headers), decodePullAnswer),
   snapshot: (page: string | null) =>
     send(exchange, snapshotRequest(page, headers), decodeSnapshotAnswer),
   documentOps: (collection: CollectionName, docId: string) =>

@@ -21,6 +21,7 @@ import {
   type Exchange,
   errorOfAnswer,
   exchangeTransport,
+  pullRequest,
   send,
   snapshotRequest,
   type WireRequest,
@@ -32,7 +33,7 @@ import type {
   TransportError,
   UnreadAnswer,
 } from './sync-transport.ts';
-import { decodeSnapshotAnswer, type SnapshotAnswer } from './wire-answers.ts';
+import { type AnswerError, decodePullAnswer, decodeSnapshotAnswer } from './wire-answers.ts';
 
 /** Where the server is, the credentials, and the limits. */
 export interface HttpTransportOptions {
@@ -169,22 +170,23 @@ const fetchExchange =
     carry(options, request, startRequest(options, request));
 
 /**
- * A snapshot page asked now and read when `read` is called: the server makes the page meanwhile,
- * and only its bytes wait in the connection, not a parsed page.
+ * A page (of a snapshot, of a pull) asked now and read when `read` is called: the server makes
+ * the page meanwhile, and only its bytes wait in the connection, not a parsed page.
  */
-const fetchSnapshotAhead =
-  (options: HttpTransportOptions, auth: Readonly<Record<string, string>>) =>
-  (page: string): UnreadAnswer<SnapshotAnswer> => {
-    const request = snapshotRequest(page, auth);
-    const cancel = new AbortController();
-    const started = startRequest(options, request, cancel.signal);
-    // Its failure is met when it is read; until then it is not an unhandled rejection.
-    started.catch(() => undefined);
-    return {
-      read: () => send(() => carry(options, request, started), request, decodeSnapshotAnswer),
-      cancel: () => cancel.abort(),
-    };
+const fetchAhead = <A>(
+  options: HttpTransportOptions,
+  request: WireRequest,
+  decode: (body: unknown) => E.Either<AnswerError, A>,
+): UnreadAnswer<A> => {
+  const cancel = new AbortController();
+  const started = startRequest(options, request, cancel.signal);
+  // Its failure is met when it is read; until then it is not an unhandled rejection.
+  started.catch(() => undefined);
+  return {
+    read: () => send(() => carry(options, request, started), request, decode),
+    cancel: () => cancel.abort(),
   };
+};
 
 /** `GET /v1/events` over `fetch`. */
 const fetchEvents =
@@ -227,7 +229,8 @@ export const httpTransport = (options: HttpTransportOptions): SyncTransport => {
   const auth = { authorization: `Bearer ${options.token}` };
   return {
     ...exchangeTransport(fetchExchange(options), auth),
-    snapshotAhead: fetchSnapshotAhead(options, auth),
+    snapshotAhead: (page) => fetchAhead(options, snapshotRequest(page, auth), decodeSnapshotAnswer),
+    pullAhead: (request) => fetchAhead(options, pullRequest(request, auth), decodePullAnswer),
     events: fetchEvents(options, auth),
   };
 };

@@ -63,6 +63,11 @@ export interface SyncTransport {
   push(deviceId: string, ops: readonly Operation[]): TransportResult<PushAnswer>;
   /** `GET /v1/pull`. */
   pull(request: PullRequest): TransportResult<PullAnswer>;
+  /**
+   * `GET /v1/pull` of a page asked now and read later (as `snapshotAhead`). Absent when the
+   * transport cannot hold an answer unread; the replica then asks ahead with `pull`.
+   */
+  readonly pullAhead?: (request: PullRequest) => UnreadAnswer<PullAnswer>;
   /** `GET /v1/snapshot` (`page` null: the first page). */
   snapshot(page: string | null): TransportResult<SnapshotAnswer>;
   /**
