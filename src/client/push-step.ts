@@ -10,14 +10,22 @@
  *    as a `rejected` event once.
  * 3. A `gap` may ask for ops the outbox no longer holds (a server restored from a backup): they
  *    are resent from wherever the replica still has them (its rejections, its logged ops).
+ * 4. While the outbox holds more than one batch, the next batch is sent before the answer to the
+ *    current one is read (`PushesAhead`), so the server appends one while the device records the
+ *    other. The server takes a device's ops in seq order only: should the batch sent ahead
+ *    reach it first, it answers `gap` for it, and the push resends from the seq it expects
+ *    (invariant 1 keeps that safe). A batch sent ahead is used only by the step that starts at
+ *    its first seq; otherwise its ops, still unanswered, are sent again.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Operation } from '../domain/operation.ts';
-import { chooseBatch } from './outbox-batch.ts';
+import { type BatchChoice, chooseBatch } from './outbox-batch.ts';
 import { outcomeOfPush, type PushOutcome } from './push-outcome.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
 import type { PushFrom, SyncEvent } from './sync-machine.ts';
+import type { TransportResult } from './transports/sync-transport.ts';
+import type { PushAnswer } from './transports/wire-answers.ts';
 
 /** The event for the machine, and how many ops were answered. */
 export interface PushStepResult {
@@ -86,49 +94,121 @@ const record = async (
     }),
   );
 
-/** Pushes one batch and acts on its answer. */
+/** A push sent, whose answer is read by the step that takes it. */
+interface SentPush {
+  readonly ops: readonly Operation[];
+  readonly answer: TransportResult<PushAnswer>;
+}
+
+/**
+ * The next batch of a push, sent before the answer to the current one is read (see the module,
+ * invariant 4), and taken by the next step when it starts where that batch starts.
+ */
+export class PushesAhead {
+  #ahead: SentPush | null = null;
+
+  /** The batch sent ahead from seq `start`, if that is where it starts. */
+  take(start: number): SentPush | null {
+    const ahead = this.#ahead;
+    this.#ahead = null;
+    return ahead !== null && ahead.ops[0]?.seq === start ? ahead : null;
+  }
+
+  hold(sent: SentPush): void {
+    // Should it be dropped, its answer is never awaited: a failure then is nobody's.
+    sent.answer.catch(() => undefined);
+    this.#ahead = sent;
+  }
+
+  /**
+   * Forgets a batch sent ahead and not taken (the cycle ended, or a gap moved the push
+   * elsewhere): its ops are still unanswered in the outbox, so a later push sends them again
+   * and the server answers `duplicate` for those it logged.
+   */
+  drop(): void {
+    this.#ahead = null;
+  }
+}
+
+/** Sends ops `start`..`end` (at most `limit`), or says why there is nothing to send. */
+const sendBatch = async (
+  context: ReplicaContext,
+  start: number,
+  end: number,
+  limit: number,
+): Promise<
+  | { readonly kind: 'sent'; readonly push: SentPush }
+  | Exclude<BatchChoice, { readonly kind: 'batch' }>
+> => {
+  const held = await context.store.ownOps(context.deviceId, range(start, end));
+  const choice = chooseBatch(held, start, end, limit);
+  if (choice.kind !== 'batch') return choice;
+  return {
+    kind: 'sent',
+    push: { ops: choice.ops, answer: context.transport.push(context.deviceId, choice.ops) },
+  };
+};
+
+/** Pushes one batch (or takes the one sent ahead), sends the next ahead, and acts on the answer. */
 export const pushStep = async (
   context: ReplicaContext,
   from: PushFrom,
   limit: number,
+  ahead: PushesAhead,
 ): Promise<PushStepResult> => {
   const meta = await requireMeta(context.store);
   const last = meta.nextSeq - 1;
   const start = await startOf(context, from, last);
-  if (start === null) return failed({ kind: 'nothing_to_push' });
+  if (start === null) {
+    ahead.drop();
+    return failed({ kind: 'nothing_to_push' });
+  }
   const end = from.kind === 'last' ? start : Math.min(last, start + limit - 1);
-  const held = await context.store.ownOps(context.deviceId, range(start, end));
-  const choice = chooseBatch(held, start, end, limit);
-  switch (choice.kind) {
-    case 'empty':
-      return failed({ kind: 'nothing_to_push' });
-    case 'missing':
-      return from.kind === 'last'
-        ? failed({ kind: 'nothing_to_push' })
-        : failed({ kind: 'failed', failure: { kind: 'lost_ops', seq: choice.seq } });
-    case 'batch':
-      break;
-    default: {
-      const unreachable: never = choice;
-      return unreachable;
+  let push = ahead.take(start);
+  if (push === null) {
+    const sent = await sendBatch(context, start, end, limit);
+    switch (sent.kind) {
+      case 'empty':
+        return failed({ kind: 'nothing_to_push' });
+      case 'missing':
+        return from.kind === 'last'
+          ? failed({ kind: 'nothing_to_push' })
+          : failed({ kind: 'failed', failure: { kind: 'lost_ops', seq: sent.seq } });
+      case 'sent':
+        push = sent.push;
+        break;
+      default: {
+        const unreachable: never = sent;
+        return unreachable;
+      }
     }
   }
-  const answer = await context.transport.push(context.deviceId, choice.ops);
+  const sentLast = push.ops[push.ops.length - 1]?.seq ?? start;
+  if (from.kind === 'unanswered' && sentLast < last) {
+    // The next batch leaves now: the server appends it right after this one, while this answer
+    // is read and recorded here.
+    const next = await sendBatch(context, sentLast + 1, Math.min(last, sentLast + limit), limit);
+    if (next.kind === 'sent') ahead.hold(next.push);
+  }
+  const answer = await push.answer;
   if (E.isLeft(answer)) {
+    ahead.drop();
     return failed({ kind: 'failed', failure: { kind: 'transport', error: answer.left } });
   }
   const outcome = outcomeOfPush(
-    choice.ops.map((op) => op.seq),
+    push.ops.map((op) => op.seq),
     answer.right,
   );
   if (E.isLeft(outcome)) {
+    ahead.drop();
     return failed({ kind: 'failed', failure: { kind: 'protocol', message: outcome.left } });
   }
-  const sent = new Map(choice.ops.map((op) => [op.seq, op]));
+  const sent = new Map(push.ops.map((op) => [op.seq, op]));
   const rejected = await record(context, outcome.right, sent);
   for (const { op, error } of rejected) context.events.emit({ type: 'rejected', op, error });
   const settled = await settleStale(context);
   if (E.isLeft(settled)) {
+    ahead.drop();
     return failed({ kind: 'failed', failure: { kind: 'transport', error: settled.left } });
   }
   const more = (await context.store.firstUnanswered()) !== undefined;

@@ -9,12 +9,13 @@
  * 2. A cycle starts and ends by settling documents left stale, and a finished cycle records the
  *    time of the last successful sync durably.
  * 3. A cycle starts a bootstrap cut short from its next page (the replica's progress), and
- *    drops, when it ends, a snapshot or pull page it asked ahead and did not use.
+ *    drops, when it ends, a snapshot or pull page it asked ahead and did not use (and forgets a
+ *    push batch sent ahead: its ops stay unanswered in the outbox).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { pullPages, snapshotPages } from './pages-ahead.ts';
 import { dropUnreturned, PULL_LIMIT, pullStep } from './pull-step.ts';
-import { pushStep } from './push-step.ts';
+import { PushesAhead, pushStep } from './push-step.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
 import { snapshotStep } from './snapshot-step.ts';
@@ -56,6 +57,7 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
   let cycle = startCycle(meta.cursor !== null, meta.bootstrap?.nextPage ?? null);
   let answeredBeforePull: readonly number[] | null = null;
   const pages = snapshotPages(context.transport);
+  const pushes = new PushesAhead();
   const pulls = pullPages(context.transport, { limit: PULL_LIMIT, deviceId: context.deviceId });
   try {
     for (;;) {
@@ -77,7 +79,7 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
         case 'fail':
           return report(command.failure);
         case 'push': {
-          const step = await pushStep(context, command.from, command.limit);
+          const step = await pushStep(context, command.from, command.limit, pushes);
           pushed += step.answered;
           cycle = advance(cycle, step.event);
           break;
@@ -110,6 +112,7 @@ export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => 
     // Pages asked ahead by a cycle that ends before it used them.
     pages.close();
     pulls.close();
+    pushes.drop();
   }
 };
 

@@ -1,14 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HttpRequest, HttpResponse } from '../../src/adapters/http/http-exchange.ts';
 import type { Replica } from '../../src/client/replica.ts';
+import type { RequestHandler } from '../../src/client/transports/in-process-transport.ts';
 import type { ConflictRecord } from '../../src/projections/conflict-record.ts';
 import { type Harness, startHarness } from '../functions/service-harness.ts';
 import type { TestUser } from '../functions/sync-fixtures.ts';
 import {
   errorResponse,
   FaultyHandler,
+  jsonBody,
   loggedDots,
   patientData,
   pushedOps,
@@ -126,6 +130,84 @@ describe('sync through the in-process server', () => {
     expect(await a.sync()).toMatchObject({ ok: true, pushed: 1100 });
     expect(sizes).toEqual([500, 500, 100]);
     expect((await a.patients.list()).length).toBe(1100);
+  });
+
+  /** A replica whose push requests pass through `wrap` before the faulty handler. */
+  const wrappedReplica = async (
+    deviceId: string,
+    wrap: (request: HttpRequest, inner: RequestHandler) => Promise<HttpResponse>,
+  ): Promise<Replica> => {
+    const r = await replicaOf(
+      (request) =>
+        request.path === '/v1/push' ? wrap(request, faults.handle) : faults.handle(request),
+      'hwNorth',
+      deviceId,
+    );
+    open.push(r);
+    return r;
+  };
+
+  it('sends the next batch before the answer to the current one is read', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const a = await wrappedReplica('tablet-a', async (request, inner) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        return await inner(request);
+      } finally {
+        inFlight -= 1;
+      }
+    });
+    await a.sync();
+    for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
+    expect(await a.sync()).toMatchObject({ ok: true, pushed: 1100 });
+    expect(most).toBe(2);
+    const dots = await deviceDots(harness);
+    expect(dots).toEqual(Array.from({ length: 1100 }, (_, i) => `tablet-a:${i + 1}`));
+    expect((await a.status()).pending).toBe(0);
+  });
+
+  it('a batch sent ahead that reaches the server first is answered gap, and the push recovers', async () => {
+    const statuses: string[][] = [];
+    let held: (() => void) | null = null;
+    let pushes = 0;
+    const a = await wrappedReplica('tablet-a', async (request, inner) => {
+      pushes += 1;
+      if (pushes === 1) {
+        // The first batch waits until the one sent after it has been answered.
+        await new Promise<void>((resolve) => {
+          held = resolve;
+        });
+      }
+      const response = await inner(request);
+      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
+      const body = jsonBody(
+        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
+      );
+      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
+      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
+      if (pushes >= 2) held?.();
+      return response;
+    });
+    for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
+    const report = await a.sync();
+    expect(report).toMatchObject({ ok: true });
+    // 501-1000, sent ahead, is answered gap (the server expects 1); 1-500 is accepted; taking
+    // the gap, the push had already sent 1001-1100 ahead (gap, 501 expected); it resends from
+    // 1 (duplicates), then 501-1000 and 1001-1100 again, accepted.
+    expect(statuses).toEqual([
+      ['gap'],
+      ['accepted'],
+      ['gap'],
+      ['duplicate'],
+      ['accepted'],
+      ['accepted'],
+    ]);
+    const dots = await deviceDots(harness);
+    expect(dots).toEqual(Array.from({ length: 1100 }, (_, i) => `tablet-a:${i + 1}`));
+    expect((await a.status()).pending).toBe(0);
+    expect(await a.patients.list()).toHaveLength(1100);
   });
 
   it('answers a gap by resending from the seq the server expects, from wherever it still holds the ops', async () => {
