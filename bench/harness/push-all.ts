@@ -1,6 +1,7 @@
 /**
- * Pushing a device's ops to a server in batches through the client's HTTP transport, checking
- * that the server accepted every one (a benchmark that measured refusals would measure nothing).
+ * Pushing a device's ops to a server in batches through the client's HTTP transport (two in
+ * flight, as the client sends them), checking that the server accepted every one (a benchmark
+ * that measured refusals would measure nothing).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { httpTransport } from '../../src/client/transports/http-transport.ts';
@@ -11,7 +12,15 @@ import { ADMIN_DEVICE, facilityOps } from '../data/immunization-dataset.ts';
 import { ADMIN_TOKEN } from './bench-principals.ts';
 import { typedOps } from './typed-ops.ts';
 
-/** Pushes `ops` (all of `deviceId`, in seq order) in batches of `batch`; the batches' times, ms. */
+/** Batches in flight at once: the client sends the next batch before reading an answer. */
+const IN_FLIGHT = 2;
+
+/**
+ * Pushes `ops` (all of `deviceId`, in seq order) in batches of `batch`, two in flight as the
+ * client sends them (`push-step.ts`); the batches' times from sending to answer, ms. A batch
+ * that overtakes the one before it is answered `gap`: the push then resends from the seq the
+ * server expects, as the client does.
+ */
 export const pushAll = async (
   baseUrl: string,
   token: string,
@@ -21,12 +30,33 @@ export const pushAll = async (
 ): Promise<readonly number[]> => {
   const transport = httpTransport({ baseUrl, token, timeoutMs: 300_000 });
   const times: number[] = [];
-  for (let from = 0; from < ops.length; from += batch) {
-    const chunk = ops.slice(from, from + batch);
+  const send = (from: number) => {
     const started = performance.now();
-    const answer = await transport.push(deviceId, chunk);
-    times.push(performance.now() - started);
+    return transport.push(deviceId, ops.slice(from, from + batch)).then((answer) => {
+      times.push(performance.now() - started);
+      return answer;
+    });
+  };
+  let next = 0;
+  let inFlight: ReturnType<typeof send>[] = [];
+  while (next < ops.length || inFlight.length > 0) {
+    while (inFlight.length < IN_FLIGHT && next < ops.length) {
+      inFlight.push(send(next));
+      next += batch;
+    }
+    const [current, ...rest] = inFlight;
+    if (current === undefined) break;
+    inFlight = rest;
+    const answer = await current;
     if (E.isLeft(answer)) throw new Error(`push failed: ${describeTransportError(answer.left)}`);
+    const gap = answer.right.results.find((r) => r.status === 'gap');
+    if (gap !== undefined && gap.status === 'gap') {
+      await Promise.all(inFlight);
+      inFlight = [];
+      next = ops.findIndex((op) => op.seq === gap.expected);
+      if (next < 0) throw new Error(`the server expects seq ${gap.expected}, not pushed here`);
+      continue;
+    }
     const refused = answer.right.results.find(
       (r) => r.status !== 'accepted' && r.status !== 'duplicate',
     );
