@@ -119,6 +119,10 @@ const main = async (): Promise<void> => {
           batch.facility.deviceId,
           typedOps(batch.ops.map((o) => o.raw)),
           1000,
+          // A steady trickle from the other devices, one batch at a time (as in the figures
+          // before pushes were pipelined): a tail pushed as fast as the server takes it
+          // competes with the snapshot the device is reading.
+          1,
         );
         tailOps += batch.ops.length;
       }

@@ -12,14 +12,14 @@ import { ADMIN_DEVICE, facilityOps } from '../data/immunization-dataset.ts';
 import { ADMIN_TOKEN } from './bench-principals.ts';
 import { typedOps } from './typed-ops.ts';
 
-/** Batches in flight at once: the client sends the next batch before reading an answer. */
-const IN_FLIGHT = 2;
+/** Batches in flight at once as the client sends them: the next before an answer is read. */
+export const CLIENT_IN_FLIGHT = 2;
 
 /**
- * Pushes `ops` (all of `deviceId`, in seq order) in batches of `batch`, two in flight as the
- * client sends them (`push-step.ts`); the batches' times from sending to answer, ms. A batch
- * that overtakes the one before it is answered `gap`: the push then resends from the seq the
- * server expects, as the client does.
+ * Pushes `ops` (all of `deviceId`, in seq order) in batches of `batch`, `inFlight` at once (the
+ * client: `CLIENT_IN_FLIGHT`, see `push-step.ts`; 1: one after the other); the batches' times
+ * from sending to answer, ms. A batch that overtakes the one before it is answered `gap`: the
+ * push then resends from the seq the server expects, as the client does.
  */
 export const pushAll = async (
   baseUrl: string,
@@ -27,6 +27,7 @@ export const pushAll = async (
   deviceId: string,
   ops: readonly Operation[],
   batch: number,
+  inFlight = CLIENT_IN_FLIGHT,
 ): Promise<readonly number[]> => {
   const transport = httpTransport({ baseUrl, token, timeoutMs: 300_000 });
   const times: number[] = [];
@@ -38,21 +39,21 @@ export const pushAll = async (
     });
   };
   let next = 0;
-  let inFlight: ReturnType<typeof send>[] = [];
-  while (next < ops.length || inFlight.length > 0) {
-    while (inFlight.length < IN_FLIGHT && next < ops.length) {
-      inFlight.push(send(next));
+  let sent: ReturnType<typeof send>[] = [];
+  while (next < ops.length || sent.length > 0) {
+    while (sent.length < inFlight && next < ops.length) {
+      sent.push(send(next));
       next += batch;
     }
-    const [current, ...rest] = inFlight;
+    const [current, ...rest] = sent;
     if (current === undefined) break;
-    inFlight = rest;
+    sent = rest;
     const answer = await current;
     if (E.isLeft(answer)) throw new Error(`push failed: ${describeTransportError(answer.left)}`);
     const gap = answer.right.results.find((r) => r.status === 'gap');
     if (gap !== undefined && gap.status === 'gap') {
-      await Promise.all(inFlight);
-      inFlight = [];
+      await Promise.all(sent);
+      sent = [];
       next = ops.findIndex((op) => op.seq === gap.expected);
       if (next < 0) throw new Error(`the server expects seq ${gap.expected}, not pushed here`);
       continue;
