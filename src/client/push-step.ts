@@ -13,9 +13,10 @@
  * 4. While the outbox holds more than one batch, the next batch is sent before the answer to the
  *    current one is read (`PushesAhead`), so the server appends one while the device records the
  *    other. The server takes a device's ops in seq order only: should the batch sent ahead
- *    reach it first, it answers `gap` for it, and the push resends from the seq it expects
- *    (invariant 1 keeps that safe). A batch sent ahead is used only by the step that starts at
- *    its first seq; otherwise its ops, still unanswered, are sent again.
+ *    reach it first (two sent at once may race), it answers `gap` for all of it, and the push
+ *    sends it again from the first unanswered seq (invariant 1 keeps that safe). A batch sent
+ *    ahead is used only by the step that starts at its first seq; otherwise its ops, still
+ *    unanswered, are sent again.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Operation } from '../domain/operation.ts';
@@ -165,6 +166,7 @@ export const pushStep = async (
   }
   const end = from.kind === 'last' ? start : Math.min(last, start + limit - 1);
   let push = ahead.take(start);
+  const wasAhead = push !== null;
   if (push === null) {
     const sent = await sendBatch(context, start, end, limit);
     switch (sent.kind) {
@@ -212,8 +214,15 @@ export const pushStep = async (
     return failed({ kind: 'failed', failure: { kind: 'transport', error: settled.left } });
   }
   const more = (await context.store.firstUnanswered()) !== undefined;
+  const { resendFrom, answered, rejected: refused } = outcome.right;
+  // A batch sent ahead answered `gap` at its first op reached the server before the batch it
+  // follows (invariant 4): it is sent again from the first unanswered seq, not from the seq the
+  // server expected then, which the batch before it has since covered. Should the server still
+  // miss ops, that push meets its `gap` and resends from there.
+  const overtaken =
+    wasAhead && resendFrom !== null && answered.length === 0 && refused.length === 0;
   return {
-    event: { kind: 'pushed', resendFrom: outcome.right.resendFrom, more },
-    answered: outcome.right.answered.length,
+    event: { kind: 'pushed', resendFrom: overtaken ? null : resendFrom, more: more || overtaken },
+    answered: answered.length,
   };
 };
