@@ -37,7 +37,7 @@ import {
   type ReplicaStore,
   type StoredDocument,
 } from './store/replica-store.ts';
-import { storedState, viewTextOf } from './store/stored-json.ts';
+import { storedStateKept, viewTextOf } from './store/stored-json.ts';
 import type { SyncTransport, TransportError } from './transports/sync-transport.ts';
 
 /** A document to settle and the logged ops new to it (none for a snapshot base or a stale view). */
@@ -272,6 +272,6 @@ export const settleDocument = async (
   // this), the new one is made once and written. Equal texts are equal states; equal states
   // with texts in another key order (a row written by an older version) give a harmless
   // extra notice.
-  const viewChanged = doc === undefined || viewTextOf(doc) !== storedState(view);
+  const viewChanged = doc === undefined || viewTextOf(doc) !== storedStateKept(view);
   return { viewChanged, conflicts: news };
 };

@@ -57,11 +57,19 @@ const storedTexts = new WeakMap<DocumentState, string>();
  * A document state as the replica stores it: its packed form (`packed-state.ts`) as plain JSON.
  * The text need not be canonical (`encodeState` is for texts compared across replicas), so
  * `JSON.stringify` writes it faster; a state read from a packed value (a snapshot page's `meta`,
- * a stored row) is written from that value, without packing again, and a state's text is made
- * once (a state read from a row has the row's text). Equal texts mean equal states; a state
- * may have more than one text (key order), which only costs a comparison its shortcut.
+ * a stored row) is written from that value, without packing again, and a state read from a row
+ * is written as the row's text. Equal texts mean equal states; a state may have more than one
+ * text (key order), which only costs a comparison its shortcut.
  */
-export const storedState = (state: DocumentState): string => {
+export const storedState = (state: DocumentState): string =>
+  storedTexts.get(state) ?? JSON.stringify(packedForm(state));
+
+/**
+ * `storedState`, remembered for the state, for a caller that compares the text before the state
+ * is written (remembering every state written, a bootstrap's hundreds of thousands, would load
+ * the garbage collector with as many weak entries).
+ */
+export const storedStateKept = (state: DocumentState): string => {
   const known = storedTexts.get(state);
   if (known !== undefined) return known;
   const text = JSON.stringify(packedForm(state));
