@@ -130,7 +130,7 @@ const uniqueByDot = (ops: readonly LoggedOp[]): LoggedOp[] => {
 /** Computes the states from what was read (without writing). */
 const prepare = async (
   store: ReplicaStore,
-  context: Pick<ReplicaContext, 'author'>,
+  context: Pick<ReplicaContext, 'author' | 'deviceId'>,
   generation: number,
   settlement: Settlement,
   fetched: readonly LoggedOp[] | undefined,
@@ -146,7 +146,15 @@ const prepare = async (
   const snapshotVv = doc !== undefined && !doc.complete && storedBase !== null ? storedBase.vv : {};
   const incoming = unique.filter((op) => !reads.known.has(dotKey(op)) && !covers(snapshotVv, op));
   const pending = reads.pending.get(text) ?? [];
-  const pendingOps = pending.map((entry) => asPending(context, entry.op));
+  // A pending op whose seq the base already covers, or that comes back now among the incoming
+  // ops, is left out by the rebase (its own device's entry in the base covers it): its op is not
+  // decoded for that.
+  let ownSeen = storedBase === null ? 0 : get(storedBase.vv, context.deviceId);
+  for (const op of incoming)
+    if (op.deviceId === context.deviceId) ownSeen = Math.max(ownSeen, op.seq);
+  const pendingOps = pending
+    .filter((entry) => entry.seq > ownSeen)
+    .map((entry) => asPending(context, entry.op));
   const input = {
     collection: key.collection,
     docId: key.docId,
@@ -175,7 +183,7 @@ const prepare = async (
 
 /** Phase 1: the documents that need their ops from the server, and those ops. */
 export const fetchMissingOps = async (
-  context: Pick<ReplicaContext, 'store' | 'author'>,
+  context: Pick<ReplicaContext, 'store' | 'author' | 'deviceId'>,
   transport: SyncTransport,
   generation: number,
   settlements: readonly Settlement[],
@@ -210,8 +218,12 @@ export const fetchMissingOps = async (
   return E.right(fetched);
 };
 
-const ownCovered = (base: DocumentState | null, pending: readonly OutboxEntry[]): number[] =>
-  base === null ? [] : pending.filter((e) => covers(base.vv, e.op)).map((e) => e.op.seq);
+const ownCovered = (
+  base: DocumentState | null,
+  deviceId: string,
+  pending: readonly OutboxEntry[],
+): number[] =>
+  base === null ? [] : pending.filter((e) => e.seq <= get(base.vv, deviceId)).map((e) => e.seq);
 
 const touchesDevice = (base: DocumentState | null, deviceId: string, pending: boolean): boolean =>
   pending || (base !== null && get(base.vv, deviceId) > 0);
@@ -242,7 +254,7 @@ export const settleDocument = async (
   writes.logged([...(fetchedOps ?? []), ...incoming]);
   const oldBase = doc?.base ?? null;
   const base = result.kind === 'base_needs_ops' ? oldBase : result.base;
-  const returned = ownCovered(base, pending);
+  const returned = ownCovered(base, context.deviceId, pending);
   writes.returned(returned);
   const stillPending = pending.length > returned.length;
   const view = result.kind === 'settled' ? result.view : doc?.view;

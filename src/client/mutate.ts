@@ -45,7 +45,7 @@ export const mutate = async (
       const { op, clock } = authored.right;
       const current = doc?.view ?? emptyState(mutation.collection, op.docId);
       const applied = apply(current, asPending(context, op));
-      await store.addToOutbox({ op, createdAt: now, ackedCursor: null });
+      await store.addToOutbox({ seq: op.seq, op, createdAt: now, ackedCursor: null });
       await store.putDocument({
         ...key,
         base: doc?.base ?? null,

@@ -17,15 +17,26 @@ import {
 import type { ReplicaTables } from './replica-tables.ts';
 import { readLoggedOp, readOpError, readOperation } from './stored-json.ts';
 
+/** An entry read from its row; its op is decoded when first asked for (settling reads many
+ * entries only to learn that their ops have come back logged, which their seqs tell). */
 const outboxEntryOf = (row: {
+  readonly seq: number;
   readonly op: string;
   readonly created_at: number;
   readonly acked_cursor: string | null;
-}): OutboxEntry => ({
-  op: readOperation(row.op),
-  createdAt: row.created_at,
-  ackedCursor: row.acked_cursor,
-});
+}): OutboxEntry => {
+  let op: Operation | undefined;
+  const text = row.op;
+  return {
+    seq: row.seq,
+    get op(): Operation {
+      op ??= readOperation(text);
+      return op;
+    },
+    createdAt: row.created_at,
+    ackedCursor: row.acked_cursor,
+  };
+};
 
 /** Appends an op to the outbox. */
 export const addToOutbox = async (db: Kysely<ReplicaTables>, entry: OutboxEntry): Promise<void> => {
@@ -50,7 +61,7 @@ export const outboxFrom = async (
 ): Promise<readonly OutboxEntry[]> => {
   const rows = await db
     .selectFrom('outbox')
-    .select(['op', 'created_at', 'acked_cursor'])
+    .select(['seq', 'op', 'created_at', 'acked_cursor'])
     .where('seq', '>=', fromSeq)
     .orderBy('seq')
     .limit(limit)
@@ -75,7 +86,7 @@ export const pendingOf = async (
 ): Promise<readonly OutboxEntry[]> => {
   const rows = await db
     .selectFrom('outbox')
-    .select(['op', 'created_at', 'acked_cursor'])
+    .select(['seq', 'op', 'created_at', 'acked_cursor'])
     .where('collection', '=', key.collection)
     .where('doc_id', '=', key.docId)
     .orderBy('seq')
@@ -93,7 +104,7 @@ export const pendingOfDocuments = async (
     for (const part of inChunks(docIds)) {
       const rows = await db
         .selectFrom('outbox')
-        .select(['doc_id', 'op', 'created_at', 'acked_cursor'])
+        .select(['doc_id', 'seq', 'op', 'created_at', 'acked_cursor'])
         .where('collection', '=', collection)
         .where('doc_id', 'in', part)
         .orderBy('seq')

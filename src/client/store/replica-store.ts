@@ -43,6 +43,8 @@ export const idsByCollection = (
 
 /** An op of the outbox. */
 export interface OutboxEntry {
+  /** The op's seq (`op.seq`), readable without decoding an op read from a row. */
+  readonly seq: number;
   readonly op: Operation;
   /** Device time of the mutation, epoch ms. */
   readonly createdAt: number;
