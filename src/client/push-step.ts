@@ -15,7 +15,11 @@
  *    other. The server takes a device's ops in seq order only: should the batch sent ahead
  *    reach it first (two sent at once may race), it answers `gap` for all of it, and the push
  *    sends it again from the first unanswered seq (invariant 1 keeps that safe). A batch sent
- *    ahead is used only by the step that starts at its first seq; otherwise its ops, still
+ *    ahead is used only by the step that starts at its first seq. When that step is a resend of
+ *    the batch before it (it was overtaken), the batch held stays the one ahead of the resend
+ *    instead of being sent a second time: whichever order the two reach the server in, each op
+ *    is logged once and no batch is sent only to be answered `duplicate`. A batch held that no
+ *    step can use (a push from a seq the server asked for, a probe) is dropped; its ops, still
  *    unanswered, are sent again.
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -108,11 +112,17 @@ interface SentPush {
 export class PushesAhead {
   #ahead: SentPush | null = null;
 
-  /** The batch sent ahead from seq `start`, if that is where it starts. */
+  /** The batch sent ahead from seq `start`, if that is where it starts (it is then taken). */
   take(start: number): SentPush | null {
+    if (!this.holds(start)) return null;
     const ahead = this.#ahead;
     this.#ahead = null;
-    return ahead !== null && ahead.ops[0]?.seq === start ? ahead : null;
+    return ahead;
+  }
+
+  /** True when the batch held starts at seq `start`. */
+  holds(start: number): boolean {
+    return this.#ahead !== null && this.#ahead.ops[0]?.seq === start;
   }
 
   hold(sent: SentPush): void {
@@ -122,9 +132,9 @@ export class PushesAhead {
   }
 
   /**
-   * Forgets a batch sent ahead and not taken (the cycle ended, or a gap moved the push
-   * elsewhere): its ops are still unanswered in the outbox, so a later push sends them again
-   * and the server answers `duplicate` for those it logged.
+   * Forgets a batch sent ahead and not taken (the cycle ended, or the push went elsewhere): its
+   * ops are still unanswered in the outbox, so a later push sends them again and the server
+   * answers `duplicate` for those it logged.
    */
   drop(): void {
     this.#ahead = null;
@@ -169,6 +179,7 @@ export const pushStep = async (
   const wasAhead = push !== null;
   if (push === null) {
     const sent = await sendBatch(context, start, end, limit);
+    if (sent.kind !== 'sent') ahead.drop();
     switch (sent.kind) {
       case 'empty':
         return failed({ kind: 'nothing_to_push' });
@@ -186,11 +197,14 @@ export const pushStep = async (
     }
   }
   const sentLast = push.ops[push.ops.length - 1]?.seq ?? start;
-  if (from.kind === 'unanswered' && sentLast < last) {
+  if (from.kind !== 'unanswered' || sentLast >= last) {
+    ahead.drop();
+  } else if (!ahead.holds(sentLast + 1)) {
     // The next batch leaves now: the server appends it right after this one, while this answer
-    // is read and recorded here.
+    // is read and recorded here. (Held already when this push resends a batch it overtook.)
     const next = await sendBatch(context, sentLast + 1, Math.min(last, sentLast + limit), limit);
     if (next.kind === 'sent') ahead.hold(next.push);
+    else ahead.drop();
   }
   const answer = await push.answer;
   if (E.isLeft(answer)) {

@@ -204,6 +204,47 @@ describe('sync through the in-process server', () => {
     expect(await a.patients.list()).toHaveLength(1100);
   });
 
+  it('a batch overtaken twice is resent once, and the batch held ahead of the resend is not sent again', async () => {
+    const statuses: string[][] = [];
+    const firstSeqs: number[] = [];
+    const held = new Map<number, () => void>();
+    let pushes = 0;
+    const a = await wrappedReplica('tablet-a', async (request, inner) => {
+      pushes += 1;
+      const push = pushes;
+      firstSeqs.push(Number(Reflect.get(Object(pushedOps(request)[0]), 'seq')));
+      // The first batch waits until the second is answered, and the third until the fourth
+      // is: each batch sent ahead reaches the server before the one it follows.
+      if (push === 1 || push === 3) {
+        await new Promise<void>((resolve) => {
+          held.set(push, resolve);
+        });
+      }
+      const response = await inner(request);
+      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
+      const body = jsonBody(
+        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
+      );
+      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
+      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
+      if (push === 2) held.get(1)?.();
+      if (push === 4) held.get(3)?.();
+      return response;
+    });
+    for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
+    const report = await a.sync();
+    expect(report).toMatchObject({ ok: true });
+    // 1-500 and 501-1000 (ahead) leave; 501-1000 is answered gap, 1-500 accepted. Reading the
+    // gap, the push had sent 1001-1100 ahead; it resends 501-1000 and keeps 1001-1100 as the
+    // batch ahead of it, which now reaches the server after it: accepted, never sent twice.
+    expect(firstSeqs).toEqual([1, 501, 1001, 501]);
+    expect(statuses).toEqual([['gap'], ['accepted'], ['accepted'], ['accepted']]);
+    expect(report.pushed).toBe(1100);
+    const dots = await deviceDots(harness);
+    expect(dots).toEqual(Array.from({ length: 1100 }, (_, i) => `tablet-a:${i + 1}`));
+    expect((await a.status()).pending).toBe(0);
+  });
+
   it('answers a gap by resending from the seq the server expects, from wherever it still holds the ops', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'replica-'));
     const path = join(dir, 'replica.db');
