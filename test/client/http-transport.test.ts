@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { httpTransport } from '../../src/client/transports/http-transport.ts';
+import { Departures, httpTransport } from '../../src/client/transports/http-transport.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import { anOp } from '../domain/fixtures.ts';
 
@@ -67,6 +67,44 @@ describe('the HTTP transport', () => {
     expect(JSON.parse(new TextDecoder().decode(sent[0]?.body ?? new Uint8Array()))).toMatchObject({
       ops: [{ seq: 1 }],
     });
+  });
+
+  it('requests leave in the order they are made, however long their bodies take to compress', async () => {
+    const sent: Sent[] = [];
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      fetch: recordingFetch(sent, () => Response.json(ANSWER)),
+    });
+    // A large push (gzipped, which takes a while), then one op (sent as it is, ready at once),
+    // then a pull: without an order, the small ones would leave first.
+    const answers = [
+      transport.push('tablet-07', ops(4000)),
+      transport.push('tablet-07', ops(1)),
+      transport.pull({ deviceId: 'tablet-07', after: 'c1.x.y', limit: 10 }),
+    ];
+    await Promise.all(answers);
+    expect(
+      sent.map((r) => `${r.url.split('?')[0]} ${r.headers['content-encoding'] ?? 'plain'}`),
+    ).toEqual([
+      'http://sync.test/v1/push gzip',
+      'http://sync.test/v1/push plain',
+      'http://sync.test/v1/pull plain',
+    ]);
+  });
+
+  it('a request whose body cannot be made does not hold back the ones after it', async () => {
+    const departures = new Departures();
+    const left: string[] = [];
+    const go = (name: string) => async () => {
+      left.push(name);
+      return new Response('{}');
+    };
+    const failed = departures.leave(Promise.reject(new Error('no body')), go('failed'));
+    const next = departures.leave(Promise.resolve(), go('next'));
+    await expect(failed).rejects.toThrow('no body');
+    await next;
+    expect(left).toEqual(['next']);
   });
 
   it('puts the pull’s cursor, limit and device in the query', async () => {

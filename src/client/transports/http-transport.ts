@@ -14,6 +14,9 @@
  *    connection may have been closed by the server while the client was busy writing a page.
  *    A push is never repeated here (the sync loop retries it with backoff), nor is any answer,
  *    4xx or 5xx, nor a timeout or a refused connection.
+ * 4. Requests leave in the order they are made, whatever their bodies take to compress
+ *    (`Departures`): a push sent ahead of the answer to the one before it (push-step.ts) must
+ *    not overtake it on the way out, or the server answers it `gap` and it is sent again.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { DEFAULT_SILENCE_MS, readEventStream } from './event-stream.ts';
@@ -100,32 +103,65 @@ const headersOf = (headers: Headers): Record<string, string> => {
   return out;
 };
 
-/** Sends a request; resolves once the answer's headers are in (its body is read later). */
-const startRequest = async (
+/**
+ * The order in which a transport's requests leave (invariant 4): each one is handed to `fetch`
+ * only after every request made before it was, however long its body took to prepare.
+ */
+export class Departures {
+  #previous: Promise<void> = Promise.resolve();
+
+  /** Calls `go` with what `ready` gives, once the requests made before this one have left. */
+  leave<T>(ready: Promise<T>, go: (value: T) => Promise<Response>): Promise<Response> {
+    const turn = this.#previous.then(() => ready);
+    const response = turn.then(go);
+    // Settles right after `go` was called (or `ready` failed): the next request's turn.
+    this.#previous = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return response;
+  }
+}
+
+interface PreparedRequest {
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array | undefined;
+}
+
+/** The headers and the body (gzipped when large enough) of a request. */
+const prepare = async (
   options: HttpTransportOptions,
+  request: WireRequest,
+): Promise<PreparedRequest> => {
+  const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
+  if (request.body === undefined) return { headers, body: undefined };
+  const plain = encoder.encode(JSON.stringify(request.body));
+  const packed =
+    plain.byteLength >= (options.gzipAboveBytes ?? 1024) ? await gzipped(plain) : undefined;
+  headers['content-type'] = 'application/json';
+  if (packed !== undefined) headers['content-encoding'] = 'gzip';
+  return { headers, body: packed ?? plain };
+};
+
+/** Sends a request; resolves once the answer's headers are in (its body is read later). */
+const startRequest = (
+  options: HttpTransportOptions,
+  departures: Departures,
   request: WireRequest,
   cancel?: AbortSignal,
 ): Promise<Response> => {
   const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
-  let body: Uint8Array | undefined;
-  if (request.body !== undefined) {
-    const plain = encoder.encode(JSON.stringify(request.body));
-    const packed =
-      plain.byteLength >= (options.gzipAboveBytes ?? 1024) ? await gzipped(plain) : undefined;
-    body = packed ?? plain;
-    headers['content-type'] = 'application/json';
-    if (packed !== undefined) headers['content-encoding'] = 'gzip';
-  }
-  return doFetch(urlOf(options.baseUrl, request), {
-    method: request.method,
-    headers,
-    ...(body === undefined ? {} : { body }),
-    signal:
-      cancel === undefined
-        ? AbortSignal.timeout(options.timeoutMs ?? 30_000)
-        : AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 30_000), cancel]),
-  });
+  return departures.leave(prepare(options, request), ({ headers, body }) =>
+    doFetch(urlOf(options.baseUrl, request), {
+      method: request.method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      signal:
+        cancel === undefined
+          ? AbortSignal.timeout(options.timeoutMs ?? 30_000)
+          : AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 30_000), cancel]),
+    }),
+  );
 };
 
 /** Reads an answer's body, parsed when it is JSON. */
@@ -146,6 +182,7 @@ const readResponse = async (response: Response): Promise<WireResponse> => {
  */
 const carry = async (
   options: HttpTransportOptions,
+  departures: Departures,
   request: WireRequest,
   started: Promise<Response>,
 ): Promise<E.Either<TransportError, WireResponse>> => {
@@ -157,7 +194,7 @@ const carry = async (
     }
   }
   try {
-    return E.right(await readResponse(await startRequest(options, request)));
+    return E.right(await readResponse(await startRequest(options, departures, request)));
   } catch (error) {
     return E.left(networkError(error));
   }
@@ -165,9 +202,9 @@ const carry = async (
 
 /** The exchange over `fetch`. */
 const fetchExchange =
-  (options: HttpTransportOptions): Exchange =>
+  (options: HttpTransportOptions, departures: Departures): Exchange =>
   (request) =>
-    carry(options, request, startRequest(options, request));
+    carry(options, departures, request, startRequest(options, departures, request));
 
 /**
  * A page (of a snapshot, of a pull) asked now and read when `read` is called: the server makes
@@ -175,15 +212,16 @@ const fetchExchange =
  */
 const fetchAhead = <A>(
   options: HttpTransportOptions,
+  departures: Departures,
   request: WireRequest,
   decode: (body: unknown) => E.Either<AnswerError, A>,
 ): UnreadAnswer<A> => {
   const cancel = new AbortController();
-  const started = startRequest(options, request, cancel.signal);
+  const started = startRequest(options, departures, request, cancel.signal);
   // Its failure is met when it is read; until then it is not an unhandled rejection.
   started.catch(() => undefined);
   return {
-    read: () => send(() => carry(options, request, started), request, decode),
+    read: () => send(() => carry(options, departures, request, started), request, decode),
     cancel: () => cancel.abort(),
   };
 };
@@ -227,10 +265,13 @@ const fetchEvents =
 /** A transport to `options.baseUrl`. */
 export const httpTransport = (options: HttpTransportOptions): SyncTransport => {
   const auth = { authorization: `Bearer ${options.token}` };
+  const departures = new Departures();
   return {
-    ...exchangeTransport(fetchExchange(options), auth),
-    snapshotAhead: (page) => fetchAhead(options, snapshotRequest(page, auth), decodeSnapshotAnswer),
-    pullAhead: (request) => fetchAhead(options, pullRequest(request, auth), decodePullAnswer),
+    ...exchangeTransport(fetchExchange(options, departures), auth),
+    snapshotAhead: (page) =>
+      fetchAhead(options, departures, snapshotRequest(page, auth), decodeSnapshotAnswer),
+    pullAhead: (request) =>
+      fetchAhead(options, departures, pullRequest(request, auth), decodePullAnswer),
     events: fetchEvents(options, auth),
   };
 };
