@@ -15,12 +15,13 @@
  *    other. The server takes a device's ops in seq order only: should the batch sent ahead
  *    reach it first (two sent at once may race), it answers `gap` for all of it, and the push
  *    sends it again from the first unanswered seq (invariant 1 keeps that safe). A batch sent
- *    ahead is used only by the step that starts at its first seq. When that step is a resend of
- *    the batch before it (it was overtaken), the batch held stays the one ahead of the resend
- *    instead of being sent a second time: whichever order the two reach the server in, each op
- *    is logged once and no batch is sent only to be answered `duplicate`. A batch held that no
- *    step can use (a push from a seq the server asked for, a probe) is dropped; its ops, still
- *    unanswered, are sent again.
+ *    ahead is used only by the step that starts at its first seq. When a step resends a batch
+ *    that was overtaken, the batch already sent after it stays the one ahead instead of being
+ *    sent a second time (it is answered for whichever way the two arrive, so nothing is sent
+ *    only to be answered `duplicate`); since it left before the resend, its own step sends
+ *    nothing ahead, so that one race costs one resend, not a resend of every batch after it.
+ *    A batch held that no step can use (a push from a seq the server asked for, a probe) is
+ *    dropped; its ops, still unanswered, are sent again.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Operation } from '../domain/operation.ts';
@@ -111,13 +112,19 @@ interface SentPush {
  */
 export class PushesAhead {
   #ahead: SentPush | null = null;
+  /** The batch held left before a batch that comes before it in seq order (a resend). */
+  #early = false;
 
-  /** The batch sent ahead from seq `start`, if that is where it starts (it is then taken). */
-  take(start: number): SentPush | null {
-    if (!this.holds(start)) return null;
+  /**
+   * The batch sent ahead from seq `start`, if that is where it starts (it is then taken), and
+   * whether it left early: before the resend of the batch before it.
+   */
+  take(start: number): { readonly push: SentPush; readonly early: boolean } | null {
     const ahead = this.#ahead;
-    this.#ahead = null;
-    return ahead;
+    if (ahead === null || !this.holds(start)) return null;
+    const taken = { push: ahead, early: this.#early };
+    this.drop();
+    return taken;
   }
 
   /** True when the batch held starts at seq `start`. */
@@ -129,6 +136,12 @@ export class PushesAhead {
     // Should it be dropped, its answer is never awaited: a failure then is nobody's.
     sent.answer.catch(() => undefined);
     this.#ahead = sent;
+    this.#early = false;
+  }
+
+  /** The batch held left before the batch just sent, which it follows: it may arrive first. */
+  leftEarly(): void {
+    this.#early = true;
   }
 
   /**
@@ -138,6 +151,7 @@ export class PushesAhead {
    */
   drop(): void {
     this.#ahead = null;
+    this.#early = false;
   }
 }
 
@@ -175,8 +189,9 @@ export const pushStep = async (
     return failed({ kind: 'nothing_to_push' });
   }
   const end = from.kind === 'last' ? start : Math.min(last, start + limit - 1);
-  let push = ahead.take(start);
-  const wasAhead = push !== null;
+  const taken = ahead.take(start);
+  let push = taken?.push ?? null;
+  const wasAhead = taken !== null;
   if (push === null) {
     const sent = await sendBatch(context, start, end, limit);
     if (sent.kind !== 'sent') ahead.drop();
@@ -199,9 +214,13 @@ export const pushStep = async (
   const sentLast = push.ops[push.ops.length - 1]?.seq ?? start;
   if (from.kind !== 'unanswered' || sentLast >= last) {
     ahead.drop();
-  } else if (!ahead.holds(sentLast + 1)) {
+  } else if (ahead.holds(sentLast + 1)) {
+    // This push resends a batch that the one held overtook: the one held stays the next.
+    ahead.leftEarly();
+  } else if (taken?.early !== true) {
     // The next batch leaves now: the server appends it right after this one, while this answer
-    // is read and recorded here. (Held already when this push resends a batch it overtook.)
+    // is read and recorded here. (Not after a batch that left early: should it be overtaken in
+    // turn, the next one would have left before its resend too.)
     const next = await sendBatch(context, sentLast + 1, Math.min(last, sentLast + limit), limit);
     if (next.kind === 'sent') ahead.hold(next.push);
     else ahead.drop();

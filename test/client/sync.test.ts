@@ -204,7 +204,7 @@ describe('sync through the in-process server', () => {
     expect(await a.patients.list()).toHaveLength(1100);
   });
 
-  it('a batch overtaken twice is resent once, and the batch held ahead of the resend is not sent again', async () => {
+  it('a batch that left before the resend of the batch it follows, and arrives after it, is not sent again', async () => {
     const statuses: string[][] = [];
     const firstSeqs: number[] = [];
     const held = new Map<number, () => void>();
@@ -236,12 +236,57 @@ describe('sync through the in-process server', () => {
     expect(report).toMatchObject({ ok: true });
     // 1-500 and 501-1000 (ahead) leave; 501-1000 is answered gap, 1-500 accepted. Reading the
     // gap, the push had sent 1001-1100 ahead; it resends 501-1000 and keeps 1001-1100 as the
-    // batch ahead of it, which now reaches the server after it: accepted, never sent twice.
+    // batch ahead of it, which here reaches the server after it: accepted, never sent twice.
     expect(firstSeqs).toEqual([1, 501, 1001, 501]);
     expect(statuses).toEqual([['gap'], ['accepted'], ['accepted'], ['accepted']]);
     expect(report.pushed).toBe(1100);
     const dots = await deviceDots(harness);
     expect(dots).toEqual(Array.from({ length: 1100 }, (_, i) => `tablet-a:${i + 1}`));
+    expect((await a.status()).pending).toBe(0);
+  });
+
+  it('after one overtaken batch, only the batch that left before its resend is sent again, not every batch after it', async () => {
+    const statuses: string[][] = [];
+    const firstSeqs: number[] = [];
+    let release: (() => void) | null = null;
+    let pushes = 0;
+    const a = await wrappedReplica('tablet-a', async (request, inner) => {
+      pushes += 1;
+      const push = pushes;
+      firstSeqs.push(Number(Reflect.get(Object(pushedOps(request)[0]), 'seq')));
+      if (push === 1) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      const response = await inner(request);
+      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
+      const body = jsonBody(
+        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
+      );
+      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
+      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
+      if (push === 2) release?.();
+      return response;
+    });
+    for (let i = 0; i < 2100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
+    const report = await a.sync();
+    expect(report).toMatchObject({ ok: true });
+    // 501-1000 overtakes 1-500 (gap); 1001-1500, sent ahead of its answer, arrives before the
+    // resend of 501-1000 (gap). 1001-1500 is resent, and from there each batch leaves after the
+    // one before it: 1501-2000 and 2001-2100 are sent once.
+    expect(firstSeqs).toEqual([1, 501, 1001, 501, 1001, 1501, 2001]);
+    expect(statuses).toEqual([
+      ['gap'],
+      ['accepted'],
+      ['gap'],
+      ['accepted'],
+      ['accepted'],
+      ['accepted'],
+      ['accepted'],
+    ]);
+    const dots = await deviceDots(harness);
+    expect(dots).toEqual(Array.from({ length: 2100 }, (_, i) => `tablet-a:${i + 1}`));
     expect((await a.status()).pending).toBe(0);
   });
 
