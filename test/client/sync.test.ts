@@ -147,6 +147,47 @@ describe('sync through the in-process server', () => {
     return r;
   };
 
+  /**
+   * A replica whose pushes reach the server in a chosen order: `waits` maps a push (1: the first
+   * one sent) to the push whose answer it waits for. Records the first seq of every push, as
+   * sent, and the statuses of every answer, as answered.
+   */
+  const replicaWithPushOrder = async (deviceId: string, waits: ReadonlyMap<number, number>) => {
+    const statuses: string[][] = [];
+    const firstSeqs: number[] = [];
+    const answered = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+    const answerOf = (push: number) => {
+      let known = answered.get(push);
+      if (known === undefined) {
+        let resolve = () => {};
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        known = { promise, resolve };
+        answered.set(push, known);
+      }
+      return known;
+    };
+    let pushes = 0;
+    const replica = await wrappedReplica(deviceId, async (request, inner) => {
+      pushes += 1;
+      const push = pushes;
+      firstSeqs.push(Number(Reflect.get(Object(pushedOps(request)[0]), 'seq')));
+      const before = waits.get(push);
+      if (before !== undefined) await answerOf(before).promise;
+      const response = await inner(request);
+      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
+      const body = jsonBody(
+        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
+      );
+      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
+      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
+      answerOf(push).resolve();
+      return response;
+    });
+    return { replica, statuses, firstSeqs };
+  };
+
   it('sends the next batch before the answer to the current one is read', async () => {
     let inFlight = 0;
     let most = 0;
@@ -169,33 +210,25 @@ describe('sync through the in-process server', () => {
   });
 
   it('a batch sent ahead that reaches the server first is answered gap, and the push recovers', async () => {
-    const statuses: string[][] = [];
-    let held: (() => void) | null = null;
-    let pushes = 0;
-    const a = await wrappedReplica('tablet-a', async (request, inner) => {
-      pushes += 1;
-      if (pushes === 1) {
-        // The first batch waits until the one sent after it has been answered.
-        await new Promise<void>((resolve) => {
-          held = resolve;
-        });
-      }
-      const response = await inner(request);
-      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
-      const body = jsonBody(
-        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
-      );
-      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
-      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
-      if (pushes >= 2) held?.();
-      return response;
-    });
+    // The first batch reaches the server after the second, the fourth after the third.
+    const {
+      replica: a,
+      statuses,
+      firstSeqs,
+    } = await replicaWithPushOrder(
+      'tablet-a',
+      new Map([
+        [1, 2],
+        [4, 3],
+      ]),
+    );
     for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
     const report = await a.sync();
     expect(report).toMatchObject({ ok: true });
     // 501-1000, sent ahead, is answered gap (the server expects 1); 1-500 is accepted; taking
     // the gap, the push had already sent 1001-1100 ahead (gap, 501 expected); it sends again
-    // from the first unanswered seq (501), not from 1: no duplicates.
+    // from the first unanswered seq (501), not from 1, then 1001-1100: no duplicates.
+    expect(firstSeqs).toEqual([1, 501, 1001, 501, 1001]);
     expect(statuses).toEqual([['gap'], ['accepted'], ['gap'], ['accepted'], ['accepted']]);
     expect(report.pushed).toBe(1100);
     const dots = await deviceDots(harness);
@@ -205,32 +238,18 @@ describe('sync through the in-process server', () => {
   });
 
   it('a batch that left before the resend of the batch it follows, and arrives after it, is not sent again', async () => {
-    const statuses: string[][] = [];
-    const firstSeqs: number[] = [];
-    const held = new Map<number, () => void>();
-    let pushes = 0;
-    const a = await wrappedReplica('tablet-a', async (request, inner) => {
-      pushes += 1;
-      const push = pushes;
-      firstSeqs.push(Number(Reflect.get(Object(pushedOps(request)[0]), 'seq')));
-      // The first batch waits until the second is answered, and the third until the fourth
-      // is: each batch sent ahead reaches the server before the one it follows.
-      if (push === 1 || push === 3) {
-        await new Promise<void>((resolve) => {
-          held.set(push, resolve);
-        });
-      }
-      const response = await inner(request);
-      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
-      const body = jsonBody(
-        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
-      );
-      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
-      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
-      if (push === 2) held.get(1)?.();
-      if (push === 4) held.get(3)?.();
-      return response;
-    });
+    // The first batch reaches the server after the second, the third after the fourth.
+    const {
+      replica: a,
+      statuses,
+      firstSeqs,
+    } = await replicaWithPushOrder(
+      'tablet-a',
+      new Map([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
     const report = await a.sync();
     expect(report).toMatchObject({ ok: true });
@@ -246,29 +265,18 @@ describe('sync through the in-process server', () => {
   });
 
   it('after one overtaken batch, only the batch that left before its resend is sent again, not every batch after it', async () => {
-    const statuses: string[][] = [];
-    const firstSeqs: number[] = [];
-    let release: (() => void) | null = null;
-    let pushes = 0;
-    const a = await wrappedReplica('tablet-a', async (request, inner) => {
-      pushes += 1;
-      const push = pushes;
-      firstSeqs.push(Number(Reflect.get(Object(pushedOps(request)[0]), 'seq')));
-      if (push === 1) {
-        await new Promise<void>((resolve) => {
-          release = resolve;
-        });
-      }
-      const response = await inner(request);
-      const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
-      const body = jsonBody(
-        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
-      );
-      const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
-      statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());
-      if (push === 2) release?.();
-      return response;
-    });
+    // The first batch reaches the server after the second, the fourth after the third.
+    const {
+      replica: a,
+      statuses,
+      firstSeqs,
+    } = await replicaWithPushOrder(
+      'tablet-a',
+      new Map([
+        [1, 2],
+        [4, 3],
+      ]),
+    );
     for (let i = 0; i < 2100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
     const report = await a.sync();
     expect(report).toMatchObject({ ok: true });
