@@ -1,13 +1,38 @@
 /**
  * The real server as a child process for benchmarks (`immune-sync serve --port 0`), on an SQLite
- * file or a Postgres schema, on 127.0.0.1 only; ready once it prints its URL. Its peak resident
- * memory is read from /proc before it stops.
+ * file or a Postgres schema, on 127.0.0.1 only; ready once it prints its URL. Its node runs with
+ * the flags `npm start` gives it (`serverNodeFlags`). Its peak resident memory is read from /proc
+ * before it stops.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The node flags of `npm start` (package.json's `start`: the words between `node` and
+ * `--import`), so that a benchmark runs the server as its users start it.
+ */
+export const serverNodeFlags = (startScript: string): readonly string[] => {
+  const words = startScript.trim().split(/\s+/);
+  const end = words.indexOf('--import');
+  if (words[0] !== 'node' || end < 0) {
+    throw new Error(`npm start is not "node <flags> --import tsx ...": ${startScript}`);
+  }
+  return words.slice(1, end);
+};
+
+const startScript = (): string => {
+  const manifest: unknown = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8'));
+  const scripts: unknown =
+    typeof manifest === 'object' && manifest !== null ? Reflect.get(manifest, 'scripts') : {};
+  const start: unknown =
+    typeof scripts === 'object' && scripts !== null ? Reflect.get(scripts, 'start') : undefined;
+  if (typeof start !== 'string') throw new Error('package.json has no start script');
+  return start;
+};
 
 /** Where the server keeps its log. */
 export type BenchStore =
@@ -45,6 +70,7 @@ export const startBenchServer = (store: BenchStore, principals: string): Promise
     const child: ChildProcess = spawn(
       process.execPath,
       [
+        ...serverNodeFlags(startScript()),
         // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. `--cpu-prof`.
         ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
         // BENCH_SERVER_ENTRY: a bundled server (esbuild of src/cli/main.ts) instead of the
