@@ -209,94 +209,67 @@ describe('sync through the in-process server', () => {
     expect((await a.status()).pending).toBe(0);
   });
 
-  it('a batch sent ahead that reaches the server first is answered gap, and the push recovers', async () => {
-    // The first batch reaches the server after the second, the fourth after the third.
-    const {
-      replica: a,
-      statuses,
-      firstSeqs,
-    } = await replicaWithPushOrder(
-      'tablet-a',
-      new Map([
+  // Pushes of one device reaching the server in a chosen order (`waits`: a push, by its place
+  // in sending order, waits for the answer to another). The server takes a device's ops in seq
+  // order only: a batch that arrives before the one it follows is answered gap.
+  const pushOrders = [
+    {
+      name: 'a batch sent ahead that reaches the server first is answered gap, and the push recovers',
+      ops: 1100,
+      waits: [
         [1, 2],
         [4, 3],
-      ]),
-    );
-    for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
-    const report = await a.sync();
-    expect(report).toMatchObject({ ok: true });
-    // 501-1000, sent ahead, is answered gap (the server expects 1); 1-500 is accepted; taking
-    // the gap, the push had already sent 1001-1100 ahead (gap, 501 expected); it sends again
-    // from the first unanswered seq (501), not from 1, then 1001-1100: no duplicates.
-    expect(firstSeqs).toEqual([1, 501, 1001, 501, 1001]);
-    expect(statuses).toEqual([['gap'], ['accepted'], ['gap'], ['accepted'], ['accepted']]);
-    expect(report.pushed).toBe(1100);
-    const dots = await deviceDots(harness);
-    expect(dots).toEqual(Array.from({ length: 1100 }, (_, i) => `tablet-a:${i + 1}`));
-    expect((await a.status()).pending).toBe(0);
-    expect(await a.patients.list()).toHaveLength(1100);
-  });
-
-  it('a batch that left before the resend of the batch it follows, and arrives after it, is not sent again', async () => {
-    // The first batch reaches the server after the second, the third after the fourth.
-    const {
-      replica: a,
-      statuses,
-      firstSeqs,
-    } = await replicaWithPushOrder(
-      'tablet-a',
-      new Map([
+      ],
+      // 501-1000, sent ahead, is answered gap (the server expects 1); 1-500 is accepted; taking
+      // the gap, the push had already sent 1001-1100 ahead (gap, 501 expected); it sends again
+      // from the first unanswered seq (501), not from 1, then 1001-1100: no duplicates.
+      firstSeqs: [1, 501, 1001, 501, 1001],
+      statuses: ['gap', 'accepted', 'gap', 'accepted', 'accepted'],
+    },
+    {
+      name: 'a batch that left before the resend of the batch it follows, and arrives after it, is not sent again',
+      ops: 1100,
+      waits: [
         [1, 2],
         [3, 4],
-      ]),
-    );
-    for (let i = 0; i < 1100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
-    const report = await a.sync();
-    expect(report).toMatchObject({ ok: true });
-    // 1-500 and 501-1000 (ahead) leave; 501-1000 is answered gap, 1-500 accepted. Reading the
-    // gap, the push had sent 1001-1100 ahead; it resends 501-1000 and keeps 1001-1100 as the
-    // batch ahead of it, which here reaches the server after it: accepted, never sent twice.
-    expect(firstSeqs).toEqual([1, 501, 1001, 501]);
-    expect(statuses).toEqual([['gap'], ['accepted'], ['accepted'], ['accepted']]);
-    expect(report.pushed).toBe(1100);
-    const dots = await deviceDots(harness);
-    expect(dots).toEqual(Array.from({ length: 1100 }, (_, i) => `tablet-a:${i + 1}`));
-    expect((await a.status()).pending).toBe(0);
-  });
-
-  it('after one overtaken batch, only the batch that left before its resend is sent again, not every batch after it', async () => {
-    // The first batch reaches the server after the second, the fourth after the third.
-    const {
-      replica: a,
-      statuses,
-      firstSeqs,
-    } = await replicaWithPushOrder(
-      'tablet-a',
-      new Map([
+      ],
+      // As above, but 1001-1100 reaches the server after the resend of 501-1000: kept as the
+      // batch ahead of the resend, it is accepted and never sent twice.
+      firstSeqs: [1, 501, 1001, 501],
+      statuses: ['gap', 'accepted', 'accepted', 'accepted'],
+    },
+    {
+      name: 'after one overtaken batch, only the batch that left before its resend is sent again, not every batch after it',
+      ops: 2100,
+      waits: [
         [1, 2],
         [4, 3],
-      ]),
-    );
-    for (let i = 0; i < 2100; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
-    const report = await a.sync();
-    expect(report).toMatchObject({ ok: true });
-    // 501-1000 overtakes 1-500 (gap); 1001-1500, sent ahead of its answer, arrives before the
-    // resend of 501-1000 (gap). 1001-1500 is resent, and from there each batch leaves after the
-    // one before it: 1501-2000 and 2001-2100 are sent once.
-    expect(firstSeqs).toEqual([1, 501, 1001, 501, 1001, 1501, 2001]);
-    expect(statuses).toEqual([
-      ['gap'],
-      ['accepted'],
-      ['gap'],
-      ['accepted'],
-      ['accepted'],
-      ['accepted'],
-      ['accepted'],
-    ]);
-    const dots = await deviceDots(harness);
-    expect(dots).toEqual(Array.from({ length: 2100 }, (_, i) => `tablet-a:${i + 1}`));
-    expect((await a.status()).pending).toBe(0);
-  });
+      ],
+      // 501-1000 overtakes 1-500 (gap); 1001-1500, sent ahead of its answer, arrives before the
+      // resend of 501-1000 (gap). 1001-1500 is resent, and from there each batch leaves after
+      // the one before it: 1501-2000 and 2001-2100 are sent once.
+      firstSeqs: [1, 501, 1001, 501, 1001, 1501, 2001],
+      statuses: ['gap', 'accepted', 'gap', 'accepted', 'accepted', 'accepted', 'accepted'],
+    },
+  ] as const;
+  for (const { name, ops, waits, firstSeqs, statuses } of pushOrders) {
+    it(name, async () => {
+      const pushed = await replicaWithPushOrder(
+        'tablet-a',
+        new Map(waits.map(([push, after]) => [push, after])),
+      );
+      const a = pushed.replica;
+      for (let i = 0; i < ops; i++) rightOf(await a.patients.create(patientData(`P${i}`)));
+      const report = await a.sync();
+      expect(report).toMatchObject({ ok: true, pushed: ops });
+      expect(pushed.firstSeqs).toEqual(firstSeqs);
+      expect(pushed.statuses).toEqual(statuses.map((status) => [status]));
+      const dots = await deviceDots(harness);
+      expect(dots).toEqual(Array.from({ length: ops }, (_, i) => `tablet-a:${i + 1}`));
+      expect((await a.status()).pending).toBe(0);
+      expect(await a.patients.list()).toHaveLength(ops);
+    });
+  }
 
   it('answers a gap by resending from the seq the server expects, from wherever it still holds the ops', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'replica-'));
