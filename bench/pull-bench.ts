@@ -24,6 +24,7 @@ import { freshStore } from './harness/bench-stores.ts';
 import { LogBuilder, type Mark } from './harness/build-log.ts';
 import { catchUp } from './harness/catch-up.ts';
 import { openLog } from './harness/open-log.ts';
+import { median } from './harness/percentile.ts';
 
 const SIZES = (process.env.PULL_SIZES ?? '10000,100000,1000000')
   .split(',')
@@ -40,14 +41,6 @@ const startFor = (marks: readonly Mark[], size: number, n: number): string | und
   let best: Mark | undefined;
   for (const mark of marks) if (mark.size <= size - n) best = mark;
   return best?.cursor;
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 };
 
 /** Copies an SQLite log (closed, so its WAL is checkpointed; a leftover WAL is copied too). */
