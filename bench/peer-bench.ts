@@ -57,19 +57,20 @@ interface Timings {
 }
 
 /**
- * The transport, telling when the server has answered every one of the device's ops up to `seq`
- * accepted (or duplicate: accepted before): the moment its edits are durable on the server,
+ * The transport, noting when the server has answered every one of the device's first `edits`
+ * ops accepted (or duplicate: accepted before): the moment its edits are durable on the server,
  * which is where PouchDB's push replication ends. The sync cycle goes on from there to pull
  * them back.
  */
 const answeringTransport = (
   inner: SyncTransport,
-): { readonly transport: SyncTransport; readonly answeredUpTo: (seq: number) => Promise<void> } => {
+  edits: number,
+): { readonly transport: SyncTransport; readonly heldAt: () => number | undefined } => {
   // Answers of batches in flight together may come back in any order: every answered seq is
   // kept, and `answered` is the end of the run from 1.
   let answered = 0;
   const answeredSeqs = new Set<number>();
-  const waiting: { readonly seq: number; readonly resolve: () => void }[] = [];
+  let heldAt: number | undefined;
   const transport: SyncTransport = {
     ...inner,
     push: async (deviceId, ops) => {
@@ -81,17 +82,12 @@ const answeringTransport = (
           }
         }
         while (answeredSeqs.has(answered + 1)) answered += 1;
-        for (const wait of waiting.filter((w) => w.seq <= answered)) {
-          waiting.splice(waiting.indexOf(wait), 1);
-          wait.resolve();
-        }
+        if (heldAt === undefined && answered >= edits) heldAt = performance.now();
       }
       return answer;
     },
   };
-  const answeredUpTo = (seq: number): Promise<void> =>
-    seq <= answered ? Promise.resolve() : new Promise((resolve) => waiting.push({ seq, resolve }));
-  return { transport, answeredUpTo };
+  return { transport, heldAt: () => heldAt };
 };
 
 /** A document of the data set as PouchDB stores it. */
@@ -189,13 +185,14 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
     }
     const server = await startBenchServer(fresh.store, principals);
     try {
-      const { transport, answeredUpTo } = answeringTransport(
+      const { transport, heldAt } = answeringTransport(
         httpTransport({
           baseUrl: server.url,
           token: ADMIN_TOKEN,
           timeoutMs: 300_000,
           fetch: retryingFetch,
         }),
+        EDITS,
       );
       const replica = await createReplica({
         path: join(dir, 'immune-replica.db'),
@@ -216,10 +213,6 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
         }
         // The device's ops are its edits, seq 1 to EDITS (the initial sync pushed nothing).
         const pushStarted = performance.now();
-        let pushSeconds = Number.NaN;
-        void answeredUpTo(EDITS).then(() => {
-          pushSeconds = (performance.now() - pushStarted) / 1000;
-        });
         const pushed = await replica.sync();
         const cycleSeconds = (performance.now() - pushStarted) / 1000;
         // Every edit answered (a batch sent again may be answered twice, as a duplicate), and
@@ -228,9 +221,11 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
         if (!pushed.ok || pushed.pushed < EDITS || left !== 0) {
           throw new Error(`push sync: ${JSON.stringify(pushed)}, ${left} pending`);
         }
-        if (Number.isNaN(pushSeconds)) {
+        const held = heldAt();
+        if (held === undefined) {
           throw new Error('the sync ended before the server had answered every edit');
         }
+        const pushSeconds = (held - pushStarted) / 1000;
         return { docs: builder.size, initialSeconds, pushSeconds, cycleSeconds };
       } finally {
         await replica.close();
