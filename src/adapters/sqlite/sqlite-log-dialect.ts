@@ -16,8 +16,13 @@ import { META_EPOCH } from '../../log/migrations.ts';
  */
 const SQLITE_MAX_PARAMETERS = 30_000;
 
-/** The capabilities of a SQLite store. */
-export const sqliteLogDialect = (): LogDialect => ({
+/**
+ * The capabilities of a SQLite store; `release` closes what the adapter opened besides the
+ * database (the checkpoint worker), after the database.
+ */
+export const sqliteLogDialect = (
+  release: () => Promise<void> = () => Promise.resolve(),
+): LogDialect => ({
   columnTypes: { int64: 'integer' },
   maxParameters: SQLITE_MAX_PARAMETERS,
   async serializeAppends(trx) {
@@ -25,7 +30,5 @@ export const sqliteLogDialect = (): LogDialect => ({
     await sql`update log_meta set value = value where key = ${META_EPOCH}`.execute(trx);
   },
   exclusively: (run) => run(),
-  async close() {
-    // The kysely instance closes the database; nothing else was opened.
-  },
+  close: release,
 });

@@ -6,13 +6,15 @@
  * the WAL file at every commit, so a push that was answered survives a crash of the process and
  * a loss of power. (NORMAL would sync only at checkpoints: still consistent, but the last
  * acknowledged pushes could be lost on power failure, which DESIGN.md section 5, "Recovery",
- * does not allow.)
+ * does not allow.) The WAL is copied back into the database file by a worker thread
+ * (`background-checkpoints.ts`), so that the thread that appends does not wait for it.
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { LogOptions } from '../../log/log-options.ts';
 import type { LogTables } from '../../log/log-tables.ts';
 import { openSqlOperationLog, type SqlOperationLog } from '../../log/sql-operation-log.ts';
+import { BackgroundCheckpoints } from './background-checkpoints.ts';
 import { sqliteLogDialect } from './sqlite-log-dialect.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -48,13 +50,23 @@ export const openSqliteLog = async ({
   ...options
 }: SqliteLogConfig): Promise<SqlOperationLog> => {
   const database = new Database(path);
+  let checkpoints: BackgroundCheckpoints | undefined;
   try {
     configureDurability(database, path);
+    // A file's WAL is copied back on a thread of its own (`background-checkpoints.ts`).
+    if (path !== ':memory:') checkpoints = new BackgroundCheckpoints(path, database);
     const db = new Kysely<LogTables>({
       dialect: new SqliteDialect({ database: withStatementCache(database) }),
     });
-    return await openSqlOperationLog({ db, dialect: sqliteLogDialect(), options });
+    const log = await openSqlOperationLog({
+      db,
+      dialect: sqliteLogDialect(() => checkpoints?.close() ?? Promise.resolve()),
+      options,
+    });
+    log.onCommit(() => checkpoints?.nudge());
+    return log;
   } catch (error) {
+    await checkpoints?.close();
     database.close();
     throw error;
   }
