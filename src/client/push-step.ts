@@ -13,8 +13,9 @@
  * 4. While the outbox holds more than one batch, the next batch is sent before the answer to the
  *    current one is read (`PushesAhead`), so the server appends one while the device records the
  *    other. The server takes a device's ops in seq order only: should the batch sent ahead
- *    reach it first (two sent at once may race), it answers `gap` for all of it, and the push
- *    sends it again from the first unanswered seq (invariant 1 keeps that safe). A batch sent
+ *    reach it first (two sent at once may race), it waits a moment for the one it follows
+ *    (`push-handler.ts`); if that one is slower still, it answers `gap` for all of it, and the
+ *    push sends it again from the first unanswered seq (invariant 1 keeps that safe). A batch sent
  *    ahead is used only by the step that starts at its first seq. When a step resends a batch
  *    that was overtaken, the batch already sent after it stays the one ahead instead of being
  *    sent a second time (it is answered for whichever way the two arrive, so nothing is sent

@@ -3,7 +3,10 @@
  * encodings), device binding, and per-op results from the real log.
  */
 import { gzipSync } from 'node:zlib';
+import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EARLY_BATCH_TRIES } from '../../src/functions/handlers/push-handler.ts';
+import type { AppendRequest, OperationLog } from '../../src/log/operation-log.ts';
 import { field, type Harness, jsonOf, request, startHarness } from './service-harness.ts';
 import { patientBatch, patientCreate, pushBody } from './sync-fixtures.ts';
 
@@ -202,5 +205,96 @@ describe('POST /v1/push', () => {
     const ops = field(pulled, 'ops');
     const mine = Array.isArray(ops) ? ops.find((o) => field(o, 'docId') === 'p-1') : undefined;
     expect(field(mine, 'author')).toEqual({ userId: 'hw-north', role: 'health_worker' });
+  });
+});
+
+/** One append the service asked of the log: the first seq of its batch and its first answer. */
+interface SeenAppend {
+  readonly firstSeq: number | undefined;
+  readonly firstStatus: string | undefined;
+}
+
+/** The log, noting every append and its answer (`onAnswer` hears each as it comes). */
+const noteAppends =
+  (seen: SeenAppend[], onAnswer: (append: SeenAppend) => void = () => undefined) =>
+  (log: OperationLog): OperationLog =>
+    new Proxy(log, {
+      get(target, property, receiver) {
+        if (property === 'append') {
+          return async (request: AppendRequest) => {
+            const result = await target.append(request);
+            const append = {
+              firstSeq: request.ops[0]?.seq,
+              firstStatus: E.isRight(result) ? result.right.results[0]?.status : 'error',
+            };
+            seen.push(append);
+            onAnswer(append);
+            return result;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+const statusesOf = (json: unknown): unknown =>
+  (field(json, 'results') as unknown[]).map((r) => field(r, 'status'));
+
+describe('POST /v1/push of a batch that arrives before the one it follows', () => {
+  it('waits for that batch and is answered as if it had arrived in order', async () => {
+    const seen: SeenAppend[] = [];
+    let firstAnswered: () => void = () => undefined;
+    const laterTriedOnce = new Promise<void>((resolve) => {
+      firstAnswered = resolve;
+    });
+    const ordered = await startHarness({ wrapLog: noteAppends(seen, () => firstAnswered()) });
+    try {
+      const send = (firstSeq: number) =>
+        ordered.service.handle(
+          request('POST', '/v1/push', {
+            as: 'hwNorth',
+            body: pushBody('tab-1', patientBatch('tab-1', firstSeq, 2, 'fac-north')),
+          }),
+        );
+      const later = send(3);
+      await laterTriedOnce;
+      const earlier = await send(1);
+      const laterJson = jsonOf(await later);
+      expect(statusesOf(jsonOf(earlier))).toEqual(['accepted', 'accepted']);
+      expect(statusesOf(laterJson)).toEqual(['accepted', 'accepted']);
+      expect(field(laterJson, 'ackedSeq')).toBe(4);
+      // The later batch met a gap once, then went in after the earlier one.
+      expect(seen).toEqual([
+        { firstSeq: 3, firstStatus: 'gap' },
+        { firstSeq: 1, firstStatus: 'accepted' },
+        { firstSeq: 3, firstStatus: 'accepted' },
+      ]);
+    } finally {
+      await ordered.close();
+    }
+  });
+
+  it('is answered gap when the ops before it never come, having changed nothing', async () => {
+    const seen: SeenAppend[] = [];
+    const ordered = await startHarness({ wrapLog: noteAppends(seen) });
+    try {
+      const head = await ordered.log.head();
+      const response = await ordered.service.handle(
+        request('POST', '/v1/push', {
+          as: 'hwNorth',
+          body: pushBody('tab-1', patientBatch('tab-1', 5, 2, 'fac-north')),
+        }),
+      );
+      const json = jsonOf(response);
+      expect(field(json, 'results')).toEqual([
+        { seq: 5, status: 'gap', expected: 1 },
+        { seq: 6, status: 'gap', expected: 1 },
+      ]);
+      expect(field(json, 'ackedSeq')).toBe(0);
+      expect(seen).toHaveLength(EARLY_BATCH_TRIES + 1);
+      expect(await ordered.log.head()).toBe(head);
+    } finally {
+      await ordered.close();
+    }
   });
 });
