@@ -8,6 +8,12 @@
  * 2. A request body is at most `limit` bytes after decompression, else `too_large`; gunzip
  *    stops at the limit instead of inflating a bomb.
  * 3. A request coding other than gzip (or none) is `unsupported_encoding`.
+ * 4. An answer of at most `INLINE_COMPRESSION_MAX_BYTES` (a push's answer, a small page) is
+ *    compressed on the calling thread; a larger one on libuv's thread pool. A pool job's result
+ *    comes back as an event-loop callback, and the SQLite log appends on the event loop's own
+ *    thread: the answer to one push would wait behind the whole append of the next batch, and
+ *    the device, which sends its batch after that one only once it has the answer, would leave
+ *    the server idle meanwhile (peer bench, 8 interleaved pairs: 5,542 against 4,988 docs/s).
  */
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -19,6 +25,8 @@ export type ResponseCoding = 'br' | 'gzip' | 'identity';
 
 /** Answers shorter than this are sent as they are: compressing them saves nothing. */
 export const MIN_COMPRESSED_BYTES = 1024;
+/** Answers up to this size are compressed on the calling thread (invariant 4): ~1 ms of brotli. */
+export const INLINE_COMPRESSION_MAX_BYTES = 128 * 1024;
 
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
@@ -66,21 +74,26 @@ export const negotiateCoding = (acceptEncoding: string | undefined): ResponseCod
   return 'identity';
 };
 
-/** The bytes of an answer in `coding`. */
+const brotliOptions = (bytes: Uint8Array): zlib.BrotliOptions => ({
+  params: {
+    // Quality 5 of 11: most of brotli's gain at a small part of its cost.
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
+  },
+});
+
+/** The bytes of an answer in `coding` (on which thread: invariant 4). */
 export const compress = async (bytes: Uint8Array, coding: ResponseCoding): Promise<Uint8Array> => {
+  const inline = bytes.byteLength <= INLINE_COMPRESSION_MAX_BYTES;
   switch (coding) {
     case 'identity':
       return bytes;
     case 'gzip':
-      return gzip(bytes);
+      return inline ? zlib.gzipSync(bytes) : gzip(bytes);
     case 'br':
-      return brotli(bytes, {
-        params: {
-          // Quality 5 of 11: most of brotli's gain at a small part of its cost.
-          [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
-          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
-        },
-      });
+      return inline
+        ? zlib.brotliCompressSync(bytes, brotliOptions(bytes))
+        : brotli(bytes, brotliOptions(bytes));
     default: {
       const unreachable: never = coding;
       return unreachable;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compress,
   decodeRequestBody,
+  INLINE_COMPRESSION_MAX_BYTES,
   negotiateCoding,
 } from '../../src/functions/content-coding.ts';
 
@@ -44,6 +45,31 @@ describe('compress', () => {
   it('identity leaves the bytes alone', async () => {
     expect(await compress(text, 'identity')).toBe(text);
   });
+
+  it.each(['gzip', 'br'] as const)(
+    'compresses a small answer (%s) without waiting for a turn of the event loop',
+    async (coding) => {
+      let turned = false;
+      const immediate = setImmediate(() => {
+        turned = true;
+      });
+      const compressed = await compress(text, coding);
+      expect(turned).toBe(false);
+      clearImmediate(immediate);
+      expect(compressed.byteLength).toBeLessThan(text.byteLength / 10);
+    },
+  );
+
+  it.each(['gzip', 'br'] as const)(
+    'compresses an answer larger than the inline limit (%s) on the pool, the same bytes back',
+    async (coding) => {
+      const large = new TextEncoder().encode('dose '.repeat(INLINE_COMPRESSION_MAX_BYTES / 4));
+      expect(large.byteLength).toBeGreaterThan(INLINE_COMPRESSION_MAX_BYTES);
+      const compressed = await compress(large, coding);
+      const back = coding === 'gzip' ? gunzipSync(compressed) : brotliDecompressSync(compressed);
+      expect(back.equals(Buffer.from(large))).toBe(true);
+    },
+  );
 });
 
 describe('decodeRequestBody', () => {
