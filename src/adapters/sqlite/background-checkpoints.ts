@@ -28,6 +28,11 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 /** SQLite's default automatic checkpoint, restored when the worker fails. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
+/** The connection that commits: its pragmas, and whether it is still open. */
+export interface CommittingConnection extends SqlitePragmas {
+  readonly open: boolean;
+}
+
 /** What the worker is started with. */
 interface WorkerData {
   /** The better-sqlite3 module, resolved here: the worker's code is not a file of its own. */
@@ -97,7 +102,7 @@ export class BackgroundCheckpoints {
    */
   constructor(
     path: string,
-    committing: SqlitePragmas,
+    committing: CommittingConnection,
     onFailure: (message: string) => void = (message) =>
       process.emitWarning(`background WAL checkpoints stopped: ${message}`),
   ) {
@@ -112,7 +117,10 @@ export class BackgroundCheckpoints {
     const fail = (message: string): void => {
       if (!this.#running) return;
       this.#running = false;
-      committing.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      // The log closes its connection before the worker: a closed one has nothing to bound.
+      if (committing.open) {
+        committing.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      }
       onFailure(message);
     };
     this.#worker.on('message', (message: CheckpointMessage) => {

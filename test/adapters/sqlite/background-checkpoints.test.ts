@@ -126,6 +126,18 @@ describe('background WAL checkpoints', () => {
     expect(failures).toHaveLength(1);
   });
 
+  it('reports a worker that fails after the committing connection closed, and throws nothing', async () => {
+    const db = walDatabase(join(dir, 'log.db'));
+    const failures: string[] = [];
+    const checkpoints = new BackgroundCheckpoints(join(dir, 'missing', 'log.db'), db, (m) =>
+      failures.push(m),
+    );
+    db.close();
+    await nextMessage(checkpoints, (m) => m.kind === 'failed');
+    await checkpoints.close();
+    expect(failures).toHaveLength(1);
+  });
+
   it('runs under the log in a file: the log commits with it, and closing leaves no WAL behind', async () => {
     const path = join(dir, 'log.db');
     const log = await openSqliteLog({ path });
