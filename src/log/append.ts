@@ -13,6 +13,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
 import type { SyncError } from '../domain/errors.ts';
 import { syncError } from '../domain/errors.ts';
+import { tick } from '../domain/hlc.ts';
 import { isReservedDevice } from '../domain/ids.ts';
 import type { Author } from '../domain/principal.ts';
 import { type AppendEnvironment, AppendSession } from './append-session.ts';
@@ -31,6 +32,7 @@ import {
   claimDevice,
   claimServerDevice,
   type DeviceProgress,
+  lastServerClock,
   saveProgress,
 } from './device-registry.ts';
 import type { LogTables } from './log-tables.ts';
@@ -142,12 +144,14 @@ export const appendServerOps = async (
     const session = await AppendSession.begin(trx, env, now);
     const row = await claimServerDevice(trx, deviceId, now);
     const device: DeviceProgress = { ackedSeq: row.acked_seq, chainHash: row.chain_hash };
+    let clock = await lastServerClock(trx, deviceId);
     const results: OpResult[] = [];
     for (const [index, draft] of drafts.entries()) {
       const seq = device.ackedSeq + 1;
       const ref = draftRef(draft);
       if (ref !== undefined) await session.cache.load([ref]);
-      const raw = rawOfDraft(session.cache, deviceId, seq, index, draft, now);
+      clock = tick(clock, now);
+      const raw = rawOfDraft(session.cache, deviceId, seq, draft, clock);
       const processed = await session.process(index, raw, { deviceId, seq }, device, author, {
         kind: 'server',
       });

@@ -16,6 +16,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import type { OpError } from '../domain/errors.ts';
+import type { Hlc } from '../domain/hlc.ts';
 import { CURRENT_OP_SCHEMA } from '../domain/operation.ts';
 import type { DocumentRef } from '../domain/scope.ts';
 import { normalize } from '../domain/version-vector.ts';
@@ -115,16 +116,16 @@ export const draftRef = (draft: ServerOpDraft): DocumentRef | undefined => {
 };
 
 /**
- * The raw op of a server draft: the device's next seq, and a ctx of the document's whole
- * vector (`docs` holds the document, loaded).
+ * The raw op of a server draft: the device's next seq, its next clock (`hlc`, ticked from the
+ * device's last op by the caller), and a ctx of the document's whole vector (`docs` holds the
+ * document, loaded).
  */
 export const rawOfDraft = (
   docs: { get(collection: DocumentRef['collection'], docId: string): CachedDocument },
   deviceId: string,
   seq: number,
-  index: number,
   draft: ServerOpDraft,
-  now: number,
+  hlc: Hlc,
 ): Record<string, unknown> => {
   const collection = CollectionNameCodec.decode(draft.collection);
   const ctx = E.isRight(collection)
@@ -133,7 +134,7 @@ export const rawOfDraft = (
   const raw: Record<string, unknown> = {
     deviceId,
     seq,
-    hlc: { ms: now, n: index },
+    hlc,
     collection: draft.collection,
     docId: draft.docId,
     kind: draft.kind,

@@ -11,10 +11,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely, Selectable } from 'kysely';
 import { forbidden, type SyncError } from '../domain/errors.ts';
+import type { Hlc } from '../domain/hlc.ts';
 import { isReservedDevice } from '../domain/ids.ts';
 import { type Principal, Principal as PrincipalCodec } from '../domain/principal.ts';
 import { GENESIS_HASH } from './hash-chain.ts';
 import type { DevicesTable, LogTables } from './log-tables.ts';
+import { clockOfBody } from './op-rows.ts';
 import { FacilityIds, readJsonText } from './stored-json.ts';
 
 /** The owner recorded for the server's own devices. */
@@ -116,6 +118,21 @@ export const claimServerDevice = async (
   const row = await loadDevice(db, deviceId);
   if (row === undefined) throw new Error(`bug: device ${deviceId} vanished after its insert`);
   return row;
+};
+
+/**
+ * The clock of a server device's last accepted op (`zero` before its first): its next op's
+ * clock ticks from it (`clockOfBody`).
+ */
+export const lastServerClock = async (db: Kysely<LogTables>, deviceId: string): Promise<Hlc> => {
+  const row = await db
+    .selectFrom('ops')
+    .select('body')
+    .where('device_id', '=', deviceId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return clockOfBody(row?.body, `last op of ${deviceId}`);
 };
 
 /** Stores what an append changed of its device. */

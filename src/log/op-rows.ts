@@ -5,8 +5,10 @@
  * goes through, so a stored op is never trusted by a cast.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import type { Selectable } from 'kysely';
 import { reportValidation } from '../domain/errors.ts';
+import { Hlc, zero } from '../domain/hlc.ts';
 import { decodeOperation, encodeOperation, type LoggedOp } from '../domain/operation.ts';
 import { Author } from '../domain/principal.ts';
 import type { OpFlag } from '../domain/rules.ts';
@@ -81,3 +83,13 @@ export const readOpRow = (identity: LogIdentity, row: OpRow): LoggedOp => {
 /** The flags of a row. */
 export const flagsOfRow = (row: Pick<OpRow, 'flags' | 'device_id' | 'seq'>): readonly OpFlag[] =>
   readJsonText(OpFlags, row.flags, `flags of ${row.device_id}:${row.seq}`);
+
+const BodyClock = t.type({ hlc: Hlc });
+
+/**
+ * The clock of the op a row's `body` holds (`zero` without a row): a server device's next op
+ * ticks from its last accepted one, so that its clock never goes back (DESIGN.md, `hlc`), even
+ * when the server's wall clock does.
+ */
+export const clockOfBody = (body: string | undefined, what: string): Hlc =>
+  body === undefined ? zero : readJsonText(BodyClock, body, what).hlc;

@@ -17,6 +17,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { COLLECTIONS } from '../domain/collections.ts';
 import { type OpError, reportValidation, type SyncError, syncError } from '../domain/errors.ts';
+import type { Hlc } from '../domain/hlc.ts';
 import { type Dot, RESOLUTIONS_DEVICE } from '../domain/ids.ts';
 import { CURRENT_OP_SCHEMA } from '../domain/operation.ts';
 import { may } from '../domain/permissions.ts';
@@ -122,18 +123,21 @@ export interface ResolutionOp {
   readonly author: Author;
 }
 
-/** The op of a checked resolution, sequence number `seq` of device `server.resolutions`. */
+/**
+ * The op of a checked resolution, sequence number `seq` of device `server.resolutions`, with
+ * clock `hlc` (ticked from the device's last op by the caller).
+ */
 export const resolutionOp = (
   principal: Principal,
   { record, values }: CheckedResolution,
   seq: number,
   vv: VersionVector,
-  now: number,
+  hlc: Hlc,
 ): ResolutionOp => ({
   raw: {
     deviceId: RESOLUTIONS_DEVICE,
     seq,
-    hlc: { ms: now, n: 0 },
+    hlc,
     collection: record.collection,
     docId: record.docId,
     kind: 'update',

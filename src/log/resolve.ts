@@ -14,11 +14,17 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Kysely } from 'kysely';
 import type { SyncError } from '../domain/errors.ts';
+import { tick } from '../domain/hlc.ts';
 import { RESOLUTIONS_DEVICE } from '../domain/ids.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { ConflictRecord } from '../projections/conflict-record.ts';
 import { type AppendEnvironment, AppendSession } from './append-session.ts';
-import { claimServerDevice, type DeviceProgress, saveProgress } from './device-registry.ts';
+import {
+  claimServerDevice,
+  type DeviceProgress,
+  lastServerClock,
+  saveProgress,
+} from './device-registry.ts';
 import type { LogTables } from './log-tables.ts';
 import {
   checkResolution,
@@ -79,7 +85,8 @@ export const resolveConflict = async (
       const seq = progress.ackedSeq + 1;
       await session.cache.load([{ collection: record.collection, docId: record.docId }]);
       const vv = session.cache.get(record.collection, record.docId).view?.vv ?? {};
-      const op = resolutionOp(principal, checked.right, seq, vv, now);
+      const clock = tick(await lastServerClock(trx, RESOLUTIONS_DEVICE), now);
+      const op = resolutionOp(principal, checked.right, seq, vv, clock);
       const processed = await session.process(0, op.raw, op.expected, progress, op.author, {
         kind: 'server',
       });

@@ -168,6 +168,49 @@ export const appendContract = (factory: LogFactory): void => {
       );
     });
 
+    it('a server device’s clock never goes back, even when the server’s wall clock does', () => {
+      const start = Date.UTC(2026, 5, 1, 9);
+      let now = start;
+      return withLog(
+        factory,
+        async ({ log }) => {
+          await seedReferenceData(log);
+          const edit = async (...minIntervalDays: readonly number[]) =>
+            statuses(
+              rightOf(
+                await log.appendAsServer(
+                  'server.appwrite',
+                  { userId: 'admin-1', role: 'admin' },
+                  minIntervalDays.map((days) => ({
+                    collection: 'vaccines',
+                    docId: 'vac-penta',
+                    kind: 'update' as const,
+                    data: { minIntervalDays: days },
+                  })),
+                ),
+              ).results,
+            );
+          expect(await edit(28, 29)).toEqual(['accepted', 'accepted']);
+          now = start - 3_600_000; // the server's wall clock is set back an hour
+          expect(await edit(30)).toEqual(['accepted']);
+          now = start + 60_000;
+          expect(await edit(31, 32)).toEqual(['accepted', 'accepted']);
+          const ops = rightOf(await log.documentOps(admin, 'vaccines', 'vac-penta')).filter(
+            (op) => op.deviceId === 'server.appwrite',
+          );
+          expect(ops.map((op) => [op.seq, op.hlc])).toEqual([
+            [1, { ms: start, n: 0 }],
+            [2, { ms: start, n: 1 }],
+            [3, { ms: start, n: 2 }],
+            [4, { ms: start + 60_000, n: 0 }],
+            [5, { ms: start + 60_000, n: 1 }],
+          ]);
+          expect((await log.verify()).ok).toBe(true);
+        },
+        { clock: () => now },
+      );
+    });
+
     it('the server appends its own ops with the next seqs of its device and the document as context', () =>
       withLog(factory, async ({ log }) => {
         await seedReferenceData(log);

@@ -96,6 +96,47 @@ export const conflictContract = (factory: LogFactory): void => {
         expect((await log.verify()).ok).toBe(true);
       }));
 
+    it('resolutions keep their device’s clock going forward when the server’s clock goes back', () => {
+      const start = Date.UTC(2026, 5, 1, 9);
+      let now = start;
+      return withLog(
+        factory,
+        async ({ log }) => {
+          await seedReferenceData(log);
+          const { first, second } = twoEditors(log);
+          const resolveConflictOf = async (docId: string, fullName: string) => {
+            await first.write('patients', docId, 'create', patientData(FA));
+            await first.write('patients', docId, 'update', { fullName: `${fullName} A` });
+            await second.write(
+              'patients',
+              docId,
+              'update',
+              { fullName: `${fullName} B` },
+              { [first.deviceId]: first.seq - 1 },
+            );
+            const [record] = await openConflicts(log, docId);
+            if (record === undefined) throw new Error(`no open conflict on ${docId}`);
+            return rightOf(await log.resolve(auditor, record.id, { fullName }));
+          };
+          await resolveConflictOf('p1', 'Amina Yusuf');
+          now = start - 3_600_000; // the server's wall clock is set back an hour
+          await resolveConflictOf('p2', 'Baraka Otieno');
+          now = start + 60_000;
+          await resolveConflictOf('p3', 'Chausiku Mwangi');
+          const resolutions = (await pullAll(log, admin)).ops.filter(
+            (op) => op.deviceId === RESOLUTIONS_DEVICE,
+          );
+          expect(resolutions.map((op) => [op.seq, op.hlc])).toEqual([
+            [1, { ms: start, n: 0 }],
+            [2, { ms: start, n: 1 }],
+            [3, { ms: start + 60_000, n: 0 }],
+          ]);
+          expect((await log.verify()).ok).toBe(true);
+        },
+        { clock: () => now },
+      );
+    });
+
     it('a refused resolution names its reason and changes nothing', () =>
       withLog(factory, async ({ log }) => {
         await seedReferenceData(log);

@@ -16,6 +16,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Query } from 'node-appwrite';
 import { type SyncError, syncError } from '../../../domain/errors.ts';
+import { tick } from '../../../domain/hlc.ts';
 import { isReservedDevice } from '../../../domain/ids.ts';
 import type { Author } from '../../../domain/principal.ts';
 import {
@@ -39,7 +40,13 @@ import { readJsonText, StoredOpError } from '../../../log/stored-json.ts';
 import type { HeadOptions } from '../log-head-transaction.ts';
 import { ChunkPlan, type PlanEnvironment } from './chunk-plan.ts';
 import { appendInChunks, type ChunkPlanner, chunkBudget } from './chunked-append.ts';
-import { type ClaimedDevice, claimDevice, claimServerDevice, deviceWrite } from './device-rows.ts';
+import {
+  type ClaimedDevice,
+  claimDevice,
+  claimServerDevice,
+  deviceWrite,
+  lastServerClock,
+} from './device-rows.ts';
 import { refreshFollowers } from './follower-rows.ts';
 import { decodeRow, OPS_TABLE, QUARANTINE_TABLE, QuarantineRowCodec } from './log-rows.ts';
 
@@ -192,6 +199,7 @@ export const appendServerOps = async (
     drafts.length,
     async (head, start, end) => {
       const claimed = await claimServerDevice(env.store, deviceId);
+      let clock = await lastServerClock(env.store, deviceId);
       const device = { ...claimed.progress };
       const progressed: ClaimedDevice = { ...claimed, progress: device };
       const plan = new ChunkPlan(env, now, head);
@@ -203,7 +211,8 @@ export const appendServerOps = async (
         const seq = device.ackedSeq + 1;
         const ref = draftRef(draft);
         if (ref !== undefined) await plan.docs.load([ref]);
-        const raw = rawOfDraft(plan.docs, deviceId, seq, index, draft, now);
+        clock = tick(clock, now);
+        const raw = rawOfDraft(plan.docs, deviceId, seq, draft, clock);
         const processed = await plan.process(index, raw, { deviceId, seq }, device, author, {
           kind: 'server',
         });

@@ -10,14 +10,17 @@
  * 2. `ackedSeq` and the chain head change only in an append's transaction, under the head row.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { Query } from 'node-appwrite';
 import { forbidden, type SyncError } from '../../../domain/errors.ts';
+import type { Hlc } from '../../../domain/hlc.ts';
 import { isReservedDevice } from '../../../domain/ids.ts';
 import type { Principal } from '../../../domain/principal.ts';
 import { type DeviceProgress, type DeviceRow, SERVER_OWNER } from '../../../log/device-registry.ts';
 import { GENESIS_HASH } from '../../../log/hash-chain.ts';
+import { clockOfBody } from '../../../log/op-rows.ts';
 import { isAppwriteError } from '../appwrite-connection.ts';
 import type { StagedWrite } from '../log-head-transaction.ts';
-import { DEVICES_TABLE, DevicesRowCodec, decodeRow } from './log-rows.ts';
+import { DEVICES_TABLE, DevicesRowCodec, decodeRow, OPS_TABLE, readOpsRow } from './log-rows.ts';
 import type { LogStore } from './log-store.ts';
 
 /** A device row as the SQL log's registry reads it. */
@@ -110,6 +113,22 @@ export const claimServerDevice = async (
     owner: { userId: SERVER_OWNER, role: SERVER_OWNER, facilities: JSON.stringify(['*']) },
     progress: { ackedSeq: row?.acked_seq ?? 0, chainHash: row?.chain_hash ?? GENESIS_HASH },
   };
+};
+
+/**
+ * The clock of a server device's last accepted op (`zero` before its first): its next op's
+ * clock ticks from it (`clockOfBody`).
+ */
+export const lastServerClock = async (store: LogStore, deviceId: string): Promise<Hlc> => {
+  const [row] = await store.page(
+    OPS_TABLE,
+    [Query.equal('deviceId', deviceId), Query.orderDesc('seq')],
+    1,
+  );
+  return clockOfBody(
+    row === undefined ? undefined : readOpsRow(row).body,
+    `last op of ${deviceId}`,
+  );
 };
 
 /** The write of what an append changed of its device (its creation, for a new one). */

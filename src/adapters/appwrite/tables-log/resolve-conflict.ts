@@ -11,6 +11,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { CollectionNameCodec } from '../../../domain/collections.ts';
 import type { SyncError } from '../../../domain/errors.ts';
+import { tick } from '../../../domain/hlc.ts';
 import { RESOLUTIONS_DEVICE } from '../../../domain/ids.ts';
 import type { Principal } from '../../../domain/principal.ts';
 import {
@@ -25,7 +26,7 @@ import type { ConflictRecord } from '../../../projections/conflict-record.ts';
 import { type AppendEnvironment, PlanRefusal } from './append-batch.ts';
 import { ChunkPlan } from './chunk-plan.ts';
 import { appendInChunks } from './chunked-append.ts';
-import { claimServerDevice, deviceWrite } from './device-rows.ts';
+import { claimServerDevice, deviceWrite, lastServerClock } from './device-rows.ts';
 import { CONFLICTS_TABLE, ConflictsRowCodec, decodeRow } from './log-rows.ts';
 import { facilitiesOfDocument } from './visible-ops.ts';
 
@@ -68,7 +69,8 @@ export const resolveConflict = async (
         const plan = new ChunkPlan(env, now, head);
         await plan.docs.load([{ collection: record.collection, docId: record.docId }]);
         const vv = plan.docs.get(record.collection, record.docId).view?.vv ?? {};
-        const op = resolutionOp(principal, checked.right, seq, vv, now);
+        const clock = tick(await lastServerClock(env.store, RESOLUTIONS_DEVICE), now);
+        const op = resolutionOp(principal, checked.right, seq, vv, clock);
         const processed = await plan.process(0, op.raw, op.expected, device, op.author, {
           kind: 'server',
         });
