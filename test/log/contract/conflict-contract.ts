@@ -123,7 +123,7 @@ export const conflictContract = (factory: LogFactory): void => {
           await resolveConflictOf('p2', 'Baraka Otieno');
           now = start + 60_000;
           await resolveConflictOf('p3', 'Chausiku Mwangi');
-          const resolutions = (await pullAll(log, admin)).ops.filter(
+          const resolutions = (await pullAll(log, admin, undefined)).ops.filter(
             (op) => op.deviceId === RESOLUTIONS_DEVICE,
           );
           expect(resolutions.map((op) => [op.seq, op.hlc])).toEqual([
