@@ -15,6 +15,7 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
   replay: 'replay-bench.ts',
   pull: 'pull-bench.ts',
   bootstrap: 'bootstrap-bench.ts',
+  device: 'device-bench.ts',
   peer: 'peer-bench.ts',
   load: 'load.ts',
 };
