@@ -20,13 +20,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReplica } from '../src/client/replica.ts';
 import { httpTransport } from '../src/client/transports/http-transport.ts';
-import { datasetOf, facilitiesOf } from './data/immunization-dataset.ts';
-import { ADMIN_TOKEN, writePrincipals } from './harness/bench-principals.ts';
+import { datasetOf } from './data/immunization-dataset.ts';
+import { ADMIN_TOKEN } from './harness/bench-principals.ts';
 import { count, type ResultRow, report } from './harness/bench-results.ts';
 import { startBenchServer } from './harness/bench-server.ts';
-import { freshStore } from './harness/bench-stores.ts';
-import { LogBuilder } from './harness/build-log.ts';
-import { openLog } from './harness/open-log.ts';
+import { datasetStore } from './harness/dataset-store.ts';
 import { median } from './harness/percentile.ts';
 import { recordingFetch, replayingFetch } from './harness/recorded-fetch.ts';
 
@@ -62,19 +60,8 @@ const syncFresh = async (
 
 const main = async (): Promise<void> => {
   const config = datasetOf(PATIENTS);
-  const fresh = await freshStore('sqlite');
+  const { fresh, principals, documents } = await datasetStore(config);
   try {
-    const principals = join(fresh.dir, 'principals.json');
-    await writePrincipals(principals, facilitiesOf(config));
-    const builder = new LogBuilder(config);
-    const log = await openLog(fresh.store);
-    try {
-      await builder.seed(log);
-      await builder.next(log, Number.POSITIVE_INFINITY);
-    } finally {
-      await log.close();
-    }
-
     const { fetch: recordedFetch, recording } = recordingFetch(fetch);
     const server = await startBenchServer(fresh.store, principals);
     const baseUrl = server.url;
@@ -92,7 +79,7 @@ const main = async (): Promise<void> => {
     }
     const bytes = [...recording.values()].reduce((sum, r) => sum + r.body.length, 0);
     console.error(
-      `device: live syncs of ${count(builder.size)} documents in ${cold.seconds.toFixed(2)} s ` +
+      `device: live syncs of ${count(documents)} documents in ${cold.seconds.toFixed(2)} s ` +
         `and ${live.seconds.toFixed(2)} s, ` +
         `${recording.size} answers recorded (${count(bytes / 1_048_576)} MiB of JSON)`,
     );
@@ -113,25 +100,25 @@ const main = async (): Promise<void> => {
     const rows: ResultRow[] = [
       {
         sync: 'live, over loopback from the server: the first in the process',
-        documents: count(builder.size),
+        documents: count(documents),
         's (median)': cold.seconds.toFixed(2),
-        'docs/s': count(builder.size / cold.seconds),
+        'docs/s': count(documents / cold.seconds),
         'device CPU (s)': cold.cpuSeconds.toFixed(2),
         rounds: 1,
       },
       {
         sync: 'live, the second (recorded)',
-        documents: count(builder.size),
+        documents: count(documents),
         's (median)': live.seconds.toFixed(2),
-        'docs/s': count(builder.size / live.seconds),
+        'docs/s': count(documents / live.seconds),
         'device CPU (s)': live.cpuSeconds.toFixed(2),
         rounds: 1,
       },
       {
         sync: 'replayed answers, no server (the device alone)',
-        documents: count(builder.size),
+        documents: count(documents),
         's (median)': replaySeconds.toFixed(2),
-        'docs/s': count(builder.size / replaySeconds),
+        'docs/s': count(documents / replaySeconds),
         'device CPU (s)': median(rounds.map((r) => r.cpuSeconds)).toFixed(2),
         rounds: rounds.map((r) => r.seconds.toFixed(2)).join(' / '),
       },
@@ -146,7 +133,7 @@ const main = async (): Promise<void> => {
     ];
     await report('device', rows, {
       dataset: config,
-      documents: builder.size,
+      documents: documents,
       answers: recording.size,
       answerBytes: bytes,
       live: { cold, warm: live },

@@ -30,12 +30,11 @@ import {
   facilitiesOf,
   patientIdOf,
 } from './data/immunization-dataset.ts';
-import { ADMIN_TOKEN, writePrincipals } from './harness/bench-principals.ts';
+import { ADMIN_TOKEN } from './harness/bench-principals.ts';
 import { count, type ResultRow, report } from './harness/bench-results.ts';
 import { startBenchServer } from './harness/bench-server.ts';
 import { freshStore } from './harness/bench-stores.ts';
-import { LogBuilder } from './harness/build-log.ts';
-import { openLog } from './harness/open-log.ts';
+import { datasetStore } from './harness/dataset-store.ts';
 import { median } from './harness/percentile.ts';
 import { startPouchServer } from './harness/pouchdb-server-process.ts';
 import { retryingFetch } from './harness/retrying-fetch.ts';
@@ -171,18 +170,8 @@ const pouchRun = async (
 };
 
 const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> => {
-  const fresh = await freshStore('sqlite');
+  const { fresh, principals, documents } = await datasetStore(config);
   try {
-    const principals = join(fresh.dir, 'principals.json');
-    await writePrincipals(principals, facilitiesOf(config));
-    const builder = new LogBuilder(config);
-    const log = await openLog(fresh.store);
-    try {
-      await builder.seed(log);
-      await builder.next(log, Number.POSITIVE_INFINITY);
-    } finally {
-      await log.close();
-    }
     const server = await startBenchServer(fresh.store, principals);
     try {
       const { transport, heldAt } = answeringTransport(
@@ -226,7 +215,7 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
           throw new Error('the sync ended before the server had answered every edit');
         }
         const pushSeconds = (held - pushStarted) / 1000;
-        return { docs: builder.size, initialSeconds, pushSeconds, cycleSeconds };
+        return { docs: documents, initialSeconds, pushSeconds, cycleSeconds };
       } finally {
         await replica.close();
       }
