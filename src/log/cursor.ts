@@ -37,9 +37,38 @@ export const comparePositions = (a: LogPosition, b: LogPosition): number =>
 const CURSOR_KIND = 'c';
 const DIGITS = /^(0|[1-9][0-9]{0,15})$/;
 
-/** The cursor of a position. */
-export const encodeCursor = (identity: LogIdentity, position: LogPosition): string =>
+const signCursor = (identity: LogIdentity, position: LogPosition): string =>
   signToken(identity, CURSOR_KIND, [String(position.at), String(position.op)]);
+
+/**
+ * How many cursors of ordinary positions each log keeps once signed. A cursor depends only on
+ * the log's identity and the position, and an op is read by every device of its facility soon
+ * after it is appended (each pull page signs a cursor per op): the newest ones are kept, the
+ * oldest dropped first. About 6 MiB at most.
+ */
+export const RECENT_CURSORS = 50_000;
+
+const recentCursors = new WeakMap<LogIdentity, Map<number, string>>();
+
+/** The cursor of a position. */
+export const encodeCursor = (identity: LogIdentity, position: LogPosition): string => {
+  // A revealed op's position (`op < at`) is read once, by the devices of the transfer.
+  if (position.at !== position.op) return signCursor(identity, position);
+  let recent = recentCursors.get(identity);
+  if (recent === undefined) {
+    recent = new Map();
+    recentCursors.set(identity, recent);
+  }
+  const known = recent.get(position.at);
+  if (known !== undefined) return known;
+  const cursor = signCursor(identity, position);
+  if (recent.size >= RECENT_CURSORS) {
+    const oldest = recent.keys().next();
+    if (oldest.done !== true) recent.delete(oldest.value);
+  }
+  recent.set(position.at, cursor);
+  return cursor;
+};
 
 /** Reads the whole numbers of a verified payload. */
 const positionOfFields = (fields: readonly string[]): LogPosition | undefined => {
