@@ -21,8 +21,19 @@ export type Answer =
       readonly stream: ReadableStream<Uint8Array>;
     };
 
+/** The content type of JSON answers. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** A `200` JSON answer. */
 export const ok = (body: unknown): Answer => ({ kind: 'json', status: 200, body });
+
+/** A `200` answer whose JSON body is already text. */
+export const okJsonText = (body: string): Answer => ({
+  kind: 'text',
+  status: 200,
+  contentType: JSON_TYPE,
+  body,
+});
 
 /** A refusal; its status follows from its code (`httpStatusOf`). */
 export const failure = (error: SyncError): Answer => ({ kind: 'error', error });

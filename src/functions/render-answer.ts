@@ -5,14 +5,13 @@
 import type { HttpResponse } from '../adapters/http/http-exchange.ts';
 import { httpStatusOf, type SyncError } from '../domain/errors.ts';
 import type { Answer } from './answer.ts';
-import { errorBody } from './answer.ts';
+import { errorBody, JSON_TYPE } from './answer.ts';
 import { compress, MIN_COMPRESSED_BYTES, negotiateCoding } from './content-coding.ts';
 import { PROTOCOL_VERSION } from './protocol-version.ts';
 
 /** The header every answer carries, with `PROTOCOL_VERSION`. */
 export const PROTOCOL_HEADER = 'x-immune-sync-protocol';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 const encoder = new TextEncoder();
 
 const baseHeaders = (contentType: string): Record<string, string> => ({

@@ -20,8 +20,7 @@ import type { CollectionName } from '../domain/collection.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import type { SyncError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
-import { type DocumentState, fold } from '../projections/document-state.ts';
-import { decodeState } from '../projections/state-codec.ts';
+import { fold } from '../projections/document-state.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
@@ -33,6 +32,7 @@ import {
   pagePosition,
   snapshotAnswer,
   snapshotDoc,
+  snapshotDocOfTexts,
 } from './snapshot-paging.ts';
 import { CorruptRowError } from './stored-json.ts';
 import { documentVisibleTo, readingFacilities } from './visibility.ts';
@@ -40,34 +40,28 @@ import { documentVisibleTo, readingFacilities } from './visibility.ts';
 /** Kept here for callers of the SQL snapshot; defined in `snapshot-paging.ts`. */
 export { MAX_SNAPSHOT_PAGE } from './snapshot-paging.ts';
 
-/** A document's state as of `head`: the stored one, or the fold of its ops up to `head`. */
-const stateAsOf = async (
+/** A document changed since `head`, as its fold of its ops up to `head` (invariant 1). */
+const docAsOf = async (
   db: Kysely<LogTables>,
   identity: LogIdentity,
-  row: { readonly doc_id: string; readonly state: string; readonly last_position: number },
   collection: CollectionName,
+  docId: string,
   head: number,
-): Promise<DocumentState> => {
-  if (row.last_position <= head) {
-    const stored = decodeState(row.state);
-    if (E.isLeft(stored)) {
-      throw new CorruptRowError(`document ${collection}/${row.doc_id}`, stored.left.message);
-    }
-    return stored.right;
-  }
+): Promise<SnapshotDoc> => {
   const ops = await db
     .selectFrom('ops')
     .selectAll()
     .where('collection', '=', collection)
-    .where('doc_id', '=', row.doc_id)
+    .where('doc_id', '=', docId)
     .where('position', '<=', head)
     .orderBy('position')
     .execute();
-  return fold(
+  const state = fold(
     collection,
-    row.doc_id,
+    docId,
     ops.map((op) => readOpRow(identity, op)),
   );
+  return snapshotDoc(collection, docId, state);
 };
 
 /** One page of the principal's snapshot (see the module's invariants). */
@@ -84,7 +78,7 @@ export const snapshotPage = async (
   if (E.isLeft(position)) return position;
   const { head, after } = position.right;
 
-  let query = db.selectFrom('documents').selectAll().where('created_position', '<=', head);
+  let query = db.selectFrom('documents').where('created_position', '<=', head);
   const facilities = readingFacilities(principal);
   if (facilities !== undefined) query = query.where(documentVisibleTo(facilities, 'documents'));
   if (after !== undefined) {
@@ -96,6 +90,7 @@ export const snapshotPage = async (
     );
   }
   const rows = await query
+    .select(['collection', 'doc_id', 'state', 'data', 'deleted', 'last_position'])
     .orderBy('collection')
     .orderBy('doc_id')
     .limit(pageSize + 1)
@@ -106,8 +101,16 @@ export const snapshotPage = async (
     const what = `document ${row.collection}/${row.doc_id}`;
     const collection = CollectionNameCodec.decode(row.collection);
     if (E.isLeft(collection)) throw new CorruptRowError(what, 'unknown collection');
-    const state = await stateAsOf(db, identity, row, collection.right, head);
-    docs.push(snapshotDoc(collection.right, row.doc_id, state));
+    docs.push(
+      row.last_position <= head
+        ? snapshotDocOfTexts(
+            collection.right,
+            row.doc_id,
+            { state: row.state, data: row.data, deleted: row.deleted === 1 },
+            what,
+          )
+        : await docAsOf(db, identity, collection.right, row.doc_id, head),
+    );
   }
   return E.right(snapshotAnswer(identity, head, docs, rows.length > pageSize));
 };

@@ -1,9 +1,9 @@
 /** `GET /v1/snapshot?page=TOKEN`: a page of the documents visible to the principal. */
 import * as E from 'fp-ts/lib/Either.js';
-import { failure, ok } from '../answer.ts';
+import { failure, okJsonText } from '../answer.ts';
 import type { SyncHandler } from '../sync-handler.ts';
 import { decodeParams, presentOrUndefined } from '../wire/query-params.ts';
-import { encodeSnapshotResponse, SnapshotQuery } from '../wire/snapshot-messages.ts';
+import { encodeSnapshotText, SnapshotQuery } from '../wire/snapshot-messages.ts';
 
 /** Serves a snapshot page. */
 export const snapshotHandler: SyncHandler = async ({ request, principal }, deps) => {
@@ -15,5 +15,5 @@ export const snapshotHandler: SyncHandler = async ({ request, principal }, deps)
     { userId: principal.userId, docs: page.right.docs.length, cursor: page.right.cursor },
     'snapshot page',
   );
-  return ok(encodeSnapshotResponse(page.right));
+  return okJsonText(encodeSnapshotText(page.right));
 };

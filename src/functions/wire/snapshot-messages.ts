@@ -4,6 +4,7 @@
  */
 import * as t from 'io-ts';
 import type { SnapshotPage } from '../../log/operation-log.ts';
+import { snapshotDocJson } from '../../log/snapshot-paging.ts';
 
 /** The snapshot's query parameters. */
 export const SnapshotQuery = t.exact(t.partial({ page: t.string }), 'SnapshotQuery');
@@ -39,3 +40,11 @@ export const encodeSnapshotResponse = (page: SnapshotPage): SnapshotResponse => 
   cursor: page.cursor,
   nextPage: page.nextPage,
 });
+
+/**
+ * The JSON text of `encodeSnapshotResponse(page)`, each document as `snapshotDocJson` gives it:
+ * the texts a backend stored for it, placed as they are, else its JSON.
+ */
+export const encodeSnapshotText = (page: SnapshotPage): string =>
+  `{"docs":[${page.docs.map(snapshotDocJson).join(',')}],` +
+  `"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`;

@@ -3,7 +3,11 @@
  * reference data goes to everyone, and a transfer moves a patient's whole history.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeSnapshotText } from '../../../src/functions/wire/snapshot-messages.ts';
 import { comparePositions, type LogPosition, peekCursor } from '../../../src/log/cursor.ts';
+import type { SnapshotDoc } from '../../../src/log/operation-log.ts';
+import { snapshotDoc, snapshotDocJson } from '../../../src/log/snapshot-paging.ts';
+import { fold } from '../../../src/projections/document-state.ts';
 import { leftOf, rightOf } from '../../domain/expect-either.ts';
 import {
   admin,
@@ -229,6 +233,55 @@ export const scopeContract = (factory: LogFactory): void => {
 
         expect(leftOf(await log.snapshot(workerA, `${first.nextPage}x`)).code).toBe('bad_cursor');
         expect(leftOf(await log.snapshot(workerA, first.cursor)).code).toBe('bad_cursor');
+      }));
+
+    it('each snapshot document, on the wire and as read, is the fold of its ops up to the cursor', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        const phone = new TestDevice(log, workerA, 'phone-a2');
+        await tablet.write('patients', 'p1', 'create', patientData(FA, 'Ngozi "Ada" Obi'));
+        await tablet.write('patients', 'p1', 'update', { motherName: 'Ámìnà \\ Bello\n' });
+        await phone.write('patients', 'p1', 'update', { motherName: 'Zainab' });
+        await tablet.write('patients', 'p2', 'create', patientData(FA, 'Bello Musa'));
+        await tablet.write('patients', 'p2', 'delete');
+        await tablet.write('immunization_records', 'r1', 'create', recordData('p1', FA));
+
+        const first = rightOf(await log.snapshot(admin, undefined, 3));
+        // Changed after the snapshot's cursor: its later pages give them as of the cursor.
+        await tablet.write('patients', 'p1', 'update', { motherName: 'Later' });
+        await tablet.write('patients', 'p2', 'restore');
+        await tablet.write('immunization_records', 'r1', 'update', { notes: 'later' });
+        const pages = [first];
+        for (let next = first.nextPage; next !== null; ) {
+          const page = rightOf(await log.snapshot(admin, next, 3));
+          pages.push(page);
+          next = page.nextPage;
+        }
+
+        const head = position(first.cursor);
+        const expected = async (doc: SnapshotDoc): Promise<unknown> => {
+          const ops = rightOf(await log.documentOps(admin, doc.collection, doc.docId)).filter(
+            (op) => comparePositions(position(op.cursor), head) <= 0,
+          );
+          const state = fold(doc.collection, doc.docId, ops);
+          return JSON.parse(JSON.stringify(snapshotDoc(doc.collection, doc.docId, state)));
+        };
+        const docs = pages.flatMap((page) => page.docs);
+        expect(docs.map((d) => d.docId)).toEqual(expect.arrayContaining(['p1', 'p2', 'r1']));
+        for (const doc of docs) {
+          const want = await expected(doc);
+          expect(JSON.parse(snapshotDocJson(doc))).toEqual(want);
+          expect(JSON.parse(JSON.stringify(doc))).toEqual(want);
+        }
+        const p1 = docs.find((d) => d.docId === 'p1');
+        expect(p1?.data).toMatchObject({ motherName: expect.not.stringMatching(/^Later$/) });
+        expect(docs.find((d) => d.docId === 'p2')?.deleted).toBe(true);
+        for (const page of pages) {
+          const wire = JSON.parse(encodeSnapshotText(page));
+          expect(wire).toEqual(JSON.parse(JSON.stringify(page)));
+          expect(wire.docs).toHaveLength(page.docs.length);
+        }
       }));
   });
 };
