@@ -75,15 +75,27 @@ describe('snapshot documents given by their stored texts', () => {
     );
   });
 
-  it('throws CorruptRowError naming the row when a text read does not decode', () => {
+  it.each([
+    ['state', '{"collection":', '{}'],
+    ['state', '"a string"', '{}'],
+    ['data', '{}', '{"a":1}]'],
+    ['data', '{}', '[1]'],
+  ])('refuse a %s text that is not one JSON object (%s, %s)', (_, state, data) => {
+    const make = () =>
+      snapshotDocOfTexts('patients', 'p1', { state, data, deleted: false }, 'document patients/p1');
+    expect(make).toThrow(CorruptRowError);
+    expect(make).toThrow(/document patients\/p1/);
+  });
+
+  it('throw CorruptRowError naming the row when fields read do not decode', () => {
     const doc = snapshotDocOfTexts(
       'patients',
       'p1',
-      { state: '{"collection":', data: '[1]', deleted: false },
+      { state: '{}', data: '{"fullName":{"nested":1}}', deleted: false },
       'document patients/p1',
     );
     expect(() => doc.data).toThrow(CorruptRowError);
     expect(() => doc.data).toThrow(/document patients\/p1/);
-    expect(() => doc.meta).toThrow(CorruptRowError);
+    expect(doc.meta).toEqual({ state: {} });
   });
 });
