@@ -27,6 +27,7 @@ import { type SyncError, syncError } from '../domain/errors.ts';
 import type { DocumentState } from '../projections/document-state.ts';
 import { materialize } from '../projections/materialize.ts';
 import { snapshotMeta } from '../projections/state-codec.ts';
+import { FieldValueCodec } from '../projections/state-records.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { SnapshotDoc, SnapshotMeta, SnapshotPage } from './operation-log.ts';
@@ -88,10 +89,7 @@ export const snapshotDoc = (
   return { collection, docId, data: m.data, deleted: m.deleted, meta: snapshotMeta(state) };
 };
 
-const StoredFields = t.readonly(
-  t.record(t.string, t.union([t.string, t.number, t.boolean, t.null])),
-  'StoredFields',
-);
+const StoredFields = t.readonly(t.record(t.string, FieldValueCodec), 'StoredFields');
 
 /** A snapshot document's wire fields, as a plain object. */
 const wireShape = (doc: SnapshotDoc): SnapshotDoc => ({
