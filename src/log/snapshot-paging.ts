@@ -32,7 +32,7 @@ import { encodeCursor, positionOf } from './cursor.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { SnapshotDoc, SnapshotMeta, SnapshotPage } from './operation-log.ts';
 import { signToken, verifyToken } from './signed-token.ts';
-import { CorruptRowError, readJsonText } from './stored-json.ts';
+import { readJsonText } from './stored-json.ts';
 
 /** The most documents a snapshot page holds. */
 export const MAX_SNAPSHOT_PAGE = 5000;
@@ -153,22 +153,6 @@ class StoredSnapshotDoc implements SnapshotDoc {
 }
 
 /**
- * Throws `CorruptRowError` unless `text` is one JSON object: a stored text is placed in a page
- * as it is, so one changed behind the log's back must not break the page or add to it.
- */
-const requireObjectText = (text: string, what: string, column: string): void => {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new CorruptRowError(what, `its ${column} is not JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new CorruptRowError(what, `its ${column} is not a JSON object`);
-  }
-};
-
-/**
  * A document of a snapshot page given by the texts its backend stores for it as of the
  * snapshot's head (invariant 5). Each text must be one JSON object, else `CorruptRowError`
  * naming the row (`what`); `data` and `meta` are checked by their codecs when read.
@@ -179,8 +163,10 @@ export const snapshotDocOfTexts = (
   texts: StoredDocumentTexts,
   what: string,
 ): SnapshotDoc => {
-  requireObjectText(texts.state, what, 'state');
-  requireObjectText(texts.data, what, 'data');
+  // Placed in the page as they are: one changed behind the log's back must not break the page
+  // or add to it.
+  readJsonText(t.UnknownRecord, texts.state, what);
+  readJsonText(t.UnknownRecord, texts.data, what);
   return new StoredSnapshotDoc(collection, docId, texts, what);
 };
 
