@@ -43,4 +43,15 @@ describe('cursors', () => {
       );
     }
   });
+
+  it('gives each of two positions that share a kept slot its own cursor', () => {
+    const identity = identityOf('epoch-c', 'dd'.repeat(32));
+    const older = 100;
+    const newer = older + RECENT_CURSORS;
+    for (const position of [older, newer, older, newer, 0, RECENT_CURSORS]) {
+      expect(encodeCursor(identity, { at: position, op: position })).toBe(
+        signed(identity, position, position),
+      );
+    }
+  });
 });
