@@ -9,8 +9,8 @@
  *    silent "does not exist": it throws.
  * 2. An entry is the document as the batch has made it; `dirty` entries are written back by
  *    `PendingWrites.flush`, in the same transaction.
- * 3. `storedConflicts` and `storedFacilities` are what the store holds, so a flush writes only
- *    what changed.
+ * 3. `storedConflicts`, `storedFacilities` and `storedPatientId` are what the store holds, so a
+ *    flush writes only what changed.
  * 4. The in-memory part (`loadedDocument`, `missingByCollection`, `documentsAt`, `indexRecord`,
  *    `hasDuplicateDose`, `documentLookupOf`) is pure and storage-free: the TablesDB plan's
  *    documents use the same functions over their own reads.
@@ -42,6 +42,8 @@ export interface CachedDocument {
   readonly facilities: readonly string[];
   /** The own facilities the store holds (undefined: no row yet). */
   readonly storedFacilities: readonly string[] | undefined;
+  /** The `patient_id` the store's row holds (undefined: no row yet, or not known). */
+  readonly storedPatientId: string | null | undefined;
   /** The live conflict records the store holds. */
   readonly storedConflicts: readonly ConflictRecord[];
   readonly createdPosition: number;
@@ -60,6 +62,7 @@ export const newDocument = (collection: CollectionName, docId: string): CachedDo
     view: undefined,
     facilities: [],
     storedFacilities: undefined,
+    storedPatientId: undefined,
     storedConflicts: [],
     createdPosition: 0,
     lastPosition: 0,
@@ -71,6 +74,8 @@ type DocumentRow = {
   readonly collection: string;
   readonly doc_id: string;
   readonly state: string;
+  /** Absent where the store keeps no such column (TablesDB): not known. */
+  readonly patient_id?: string | null;
   readonly facilities: string;
   readonly created_position: number;
   readonly last_position: number;
@@ -91,6 +96,7 @@ export const cachedDocumentOf = (row: DocumentRow): CachedDocument => {
     view: viewOf(state.right),
     facilities,
     storedFacilities: facilities,
+    storedPatientId: row.patient_id,
     storedConflicts: conflictsOf(state.right),
     createdPosition: row.created_position,
     lastPosition: row.last_position,
@@ -258,6 +264,7 @@ const CACHED_COLUMNS = [
   'collection',
   'doc_id',
   'state',
+  'patient_id',
   'facilities',
   'created_position',
   'last_position',

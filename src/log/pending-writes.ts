@@ -12,6 +12,7 @@
  *    so `resolve` can tell `stale` (it existed) from `not_found` (it never did).
  */
 import type { Insertable, Kysely } from 'kysely';
+import type { DocumentView } from '../domain/document-view.ts';
 import type { ConflictRecord } from '../projections/conflict-record.ts';
 import { conflictsOf } from '../projections/conflicts.ts';
 import { materialize } from '../projections/materialize.ts';
@@ -65,8 +66,17 @@ const INSERT_QUARANTINE: InsertStatement<Insertable<QuarantineTable>> = {
   build: (db, rows) => db.insertInto('quarantine').values(rows),
 };
 
-const UPSERT_DOCUMENTS: InsertStatement<Insertable<DocumentsTable>> = {
-  name: 'documents',
+/**
+ * The `documents` upsert. `withPatient: false` leaves `patient_id` out of the update, for rows
+ * whose stored patient is the new one: SQLite rewrites the entry of every index whose column an
+ * UPDATE sets, changed or not, so setting it anyway dirties a page of `documents_patient` per
+ * document (500 edits of patients: 617 WAL frames instead of 496).
+ */
+const upsertDocuments = (
+  name: string,
+  withPatient: boolean,
+): InsertStatement<Insertable<DocumentsTable>> => ({
+  name,
   build: (db, rows) =>
     db
       .insertInto('documents')
@@ -76,12 +86,23 @@ const UPSERT_DOCUMENTS: InsertStatement<Insertable<DocumentsTable>> = {
           state: eb.ref('excluded.state'),
           data: eb.ref('excluded.data'),
           deleted: eb.ref('excluded.deleted'),
-          patient_id: eb.ref('excluded.patient_id'),
+          ...(withPatient ? { patient_id: eb.ref('excluded.patient_id') } : {}),
           facilities: eb.ref('excluded.facilities'),
           last_position: eb.ref('excluded.last_position'),
         })),
       ),
-};
+});
+
+const UPSERT_DOCUMENTS = upsertDocuments('documents', true);
+const UPDATE_DOCUMENTS_SAME_PATIENT = upsertDocuments('documents of the same patient', false);
+
+/** The materialized view `documentRowOf` writes: the cached one when there is one. */
+const shownOf = (doc: CachedDocument): Pick<DocumentView, 'data' | 'deleted'> =>
+  doc.view ?? materialize(doc.state);
+
+/** The `patient_id` of a document's row. */
+const rowPatientId = (doc: CachedDocument): string | null =>
+  patientIdOf(doc.collection, shownOf(doc).data) ?? null;
 
 const INSERT_DOCUMENT_FACILITIES: InsertStatement<Insertable<DocumentFacilitiesTable>> = {
   name: 'document_facilities',
@@ -109,7 +130,7 @@ const UPSERT_CONFLICTS: InsertStatement<Insertable<ConflictsTable>> = {
 /** The `documents` row of a document's state. */
 export const documentRowOf = (doc: CachedDocument): Insertable<DocumentsTable> => {
   // The cached view is `viewOf(state)`: the same fields, already materialized.
-  const m = doc.view ?? materialize(doc.state);
+  const m = shownOf(doc);
   return {
     collection: doc.collection,
     doc_id: doc.docId,
@@ -188,6 +209,7 @@ export class PendingWrites {
     cache.markStored(dirty, (doc) => ({
       ...doc,
       storedFacilities: doc.facilities,
+      storedPatientId: rowPatientId(doc),
       storedConflicts: conflictsOf(doc.state),
     }));
   }
@@ -203,7 +225,17 @@ export const writeDocuments = async (
   maxParameters: number,
   inserts: CompiledInserts,
 ): Promise<void> => {
-  for (const rows of batchesOf(docs.map(documentRowOf), DOCUMENTS_COLUMNS, maxParameters)) {
+  const moved: Insertable<DocumentsTable>[] = [];
+  const samePatient: Insertable<DocumentsTable>[] = [];
+  for (const doc of docs) {
+    const row = documentRowOf(doc);
+    const kept = doc.storedPatientId !== undefined && doc.storedPatientId === row.patient_id;
+    (kept ? samePatient : moved).push(row);
+  }
+  for (const rows of batchesOf(samePatient, DOCUMENTS_COLUMNS, maxParameters)) {
+    await inserts.run(db, UPDATE_DOCUMENTS_SAME_PATIENT, rows);
+  }
+  for (const rows of batchesOf(moved, DOCUMENTS_COLUMNS, maxParameters)) {
     await inserts.run(db, UPSERT_DOCUMENTS, rows);
   }
 

@@ -71,6 +71,7 @@ export const replayLog = async (
         view,
         facilities: ownFacilitiesOf(collection.right, view?.data ?? {}, logged.at(-1)?.scope ?? []),
         storedFacilities: undefined,
+        storedPatientId: undefined,
         storedConflicts: [],
         createdPosition: rows[0]?.position ?? 0,
         lastPosition: rows.at(-1)?.position ?? 0,

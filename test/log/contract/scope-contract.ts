@@ -163,6 +163,50 @@ export const scopeContract = (factory: LogFactory): void => {
         expect((await log.verify()).ok).toBe(true);
       }));
 
+    it('a record moved to another patient follows that patient, through later edits and the patient’s transfer', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tabletA = new TestDevice(log, workerA, 'tablet-a1');
+        const tabletB = new TestDevice(log, workerB, 'tablet-b1');
+        const supervisor = new TestDevice(log, supervisorAB, 'web-sup-ab');
+        await tabletA.write('patients', 'p1', 'create', patientData(FA));
+        await tabletA.write('immunization_records', 'r1', 'create', recordData('p1', FA));
+        await tabletB.write('patients', 'pb', 'create', patientData(FB, 'Bello Musa'));
+        const docsOf = async (who: typeof workerA) =>
+          rightOf(await log.snapshot(who, undefined)).docs.map((d) => `${d.collection}/${d.docId}`);
+
+        // Another patient: the record's patient changes (its row's patient changes with it).
+        expect(
+          await supervisor.write(
+            'immunization_records',
+            'r1',
+            'update',
+            { patientId: 'pb' },
+            { 'tablet-a1': 2 },
+          ),
+        ).toMatchObject({ status: 'accepted' });
+        // An edit that keeps the patient (its row's patient is left as it is).
+        expect(
+          await tabletB.write('immunization_records', 'r1', 'update', { batchNumber: 'B-2' }),
+        ).toMatchObject({ status: 'accepted' });
+        expect(await docsOf(workerB)).toContain('immunization_records/r1');
+        expect(await docsOf(workerA)).not.toContain('immunization_records/r1');
+
+        // The new patient's transfer takes the record along: the log finds it by its patient.
+        expect(
+          await supervisor.write('patients', 'pb', 'update', { facilityId: FA }, { 'tablet-b1': 1 }),
+        ).toMatchObject({ status: 'accepted' });
+        expect(await docsOf(workerA)).toEqual(
+          expect.arrayContaining(['patients/pb', 'immunization_records/r1']),
+        );
+        expect(await docsOf(workerB)).not.toContain('immunization_records/r1');
+        const atA = await pullAll(log, workerA, undefined);
+        expect(dotsOf(atA.ops)).toEqual(
+          expect.arrayContaining(['tablet-b1:1', 'web-sup-ab:1', 'tablet-b1:2', 'web-sup-ab:2']),
+        );
+        expect((await log.verify()).ok).toBe(true);
+      }));
+
     it('a notification without a patient goes to its recipient’s facilities, as the resolver names them', () =>
       withLog(
         factory,

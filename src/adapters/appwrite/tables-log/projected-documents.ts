@@ -63,6 +63,7 @@ export const documentOfOps = (
     view,
     facilities: ownFacilitiesOf(collection, view?.data ?? {}, lastScope),
     storedFacilities: undefined,
+    storedPatientId: undefined,
     storedConflicts: [],
     createdPosition: rows[0]?.position ?? 0,
     lastPosition: rows.at(-1)?.position ?? 0,
