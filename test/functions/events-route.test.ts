@@ -97,6 +97,16 @@ describe('GET /v1/events', () => {
     expect(field(field(jsonOf(response), 'error'), 'code')).toBe('bad_cursor');
   });
 
+  it('binds no device when it refuses the cursor', async () => {
+    const refused = await subscribe('hwNorth', { deviceId: 'tab-unbound', after: 'not-a-cursor' });
+    expect(refused.response.status).toBe(400);
+    // Still nobody's: another user's stream binds it.
+    const opened = await subscribe('hwSouth', { deviceId: 'tab-unbound' });
+    expect(opened.response.status).toBe(200);
+    opened.abort.abort();
+    expect((await subscribe('hwNorth', { deviceId: 'tab-unbound' })).response.status).toBe(403);
+  });
+
   it("refuses another user's device with 403", async () => {
     await push('hwNorth', 'tab-n', 1, 'fac-north');
     const { response } = await subscribe('hwSouth', { deviceId: 'tab-n' });

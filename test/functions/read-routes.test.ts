@@ -93,6 +93,30 @@ describe('GET /v1/pull', () => {
     expect(response.status).toBe(403);
   });
 
+  it.each([
+    ['a bad cursor', { after: 'not-a-cursor' }],
+    ['a bad limit', { limit: '0' }],
+  ])('a pull refused for %s binds no device', async (_what, query) => {
+    // A harness of its own: the devices this binds stay out of the status overview's.
+    const own = await startHarness();
+    try {
+      const pull = (as: TestUser, extra: Record<string, string> = {}) =>
+        own.service.handle(
+          request('GET', '/v1/pull', { as, query: { deviceId: 'tab-unbound', ...extra } }),
+        );
+      expect((await pull('hwNorth', query)).status).toBe(400);
+      // Still nobody's: another user's pull binds it.
+      const status = await own.service.handle(
+        request('GET', '/v1/status', { as: 'admin', query: { deviceId: 'tab-unbound' } }),
+      );
+      expect(status.status).toBe(404);
+      expect((await pull('hwSouth')).status).toBe(200);
+      expect((await pull('hwNorth')).status).toBe(403);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('records the pull of a device for status', async () => {
     const page = jsonOf(await get('/v1/pull', 'hwNorth', { deviceId: 'tab-n', limit: '5000' }));
     const status = jsonOf(await get('/v1/status', 'hwNorth', { deviceId: 'tab-n' }));

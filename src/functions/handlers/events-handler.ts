@@ -2,7 +2,7 @@
  * `GET /v1/events?after=CURSOR&deviceId=ID`: server-sent pokes (`poke-stream.ts`). The cursor is
  * checked before the stream opens, so a bad one is answered with its status (`400 bad_cursor`,
  * `409 reset_required`); `after` absent means the current head. A `deviceId` is bound like a
- * pull's.
+ * pull's, once the cursor is found good: a refused stream binds nothing.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { failure } from '../answer.ts';
@@ -24,13 +24,13 @@ export const eventsHandler: SyncHandler = async ({ request, principal }, deps) =
   const query = decodeParams(EventsQuery, request.query);
   if (E.isLeft(query)) return failure(query.left);
   const { deviceId } = query.right;
+  const after = presentOrUndefined(query.right.after) ?? (await deps.log.head());
+  const checked = await deps.log.hasVisibleAfter(principal, after);
+  if (E.isLeft(checked)) return failure(checked.left);
   if (deviceId !== undefined) {
     const bound = await deps.log.bindDevice(principal, deviceId);
     if (E.isLeft(bound)) return failure(bound.left);
   }
-  const after = presentOrUndefined(query.right.after) ?? (await deps.log.head());
-  const checked = await deps.log.hasVisibleAfter(principal, after);
-  if (E.isLeft(checked)) return failure(checked.left);
   deps.logger.info({ userId: principal.userId, deviceId, after }, 'event stream opened');
   return {
     kind: 'stream',
