@@ -1,15 +1,18 @@
 /**
- * The admin's commands, run directly on the database: `status`, `verify`, `replay`. `verify` and
- * `replay` show a progress bar on a TTY.
+ * The admin's commands, run directly on the database: `status`, `verify`, `replay`, `backup`,
+ * `new-epoch`. `verify` and `replay` show a progress bar on a TTY.
  */
 import { Command } from 'commander';
 import { systemPrincipal } from '../functions/system-principal.ts';
 import { encodeDeviceStatus, encodeStatusOverview } from '../functions/wire/status-messages.ts';
 import { encodeVerifyResponse } from '../functions/wire/verify-messages.ts';
+import { renewEpoch } from '../log/epoch.ts';
 import type { DeviceStatus } from '../log/operation-log.ts';
+import { SqlOperationLog } from '../log/sql-operation-log.ts';
 import { withSessionOptions } from './audit-commands.ts';
 import { fail, keyValueTable, print, printJson, table } from './cli-output.ts';
 import { progressDisplay } from './progress-bar.ts';
+import { DEFAULT_DB, openStore, type StoreOptions, withStoreOptions } from './store-options.ts';
 import { orReport, type SessionOptions, withStore } from './store-session.ts';
 
 const admin = () => systemPrincipal('cli', 'admin');
@@ -111,9 +114,45 @@ const replayCommand = (): Command =>
     });
   });
 
+const backupCommand = (): Command =>
+  new Command('backup')
+    .description(
+      'copy an SQLite log, also while it serves; a server restored from the copy gives it a new epoch, so devices bootstrap again instead of missing ops',
+    )
+    .option('--db <file>', `the SQLite database file (default ${DEFAULT_DB})`)
+    .requiredOption('--to <file>', 'the copy (a new file)')
+    .action(async (options: { db?: string; to: string }) => {
+      const { backupSqliteLog } = await import('../adapters/sqlite/sqlite-backup.ts');
+      try {
+        await backupSqliteLog(options.db ?? DEFAULT_DB, options.to);
+      } catch (error) {
+        return fail(error instanceof Error ? error.message : String(error));
+      }
+      print(`backed up ${options.db ?? DEFAULT_DB} to ${options.to}`);
+    });
+
+const newEpochCommand = (): Command =>
+  withStoreOptions(
+    new Command('new-epoch').description(
+      'give the log a new epoch, after restoring it from a copy not made by `backup`: every cursor handed out before is then refused (409 reset_required) and devices bootstrap again. Stop every server of the log first',
+    ),
+  ).action(async (options: StoreOptions) => {
+    if (options.appwrite === true) return fail('new-epoch works on --db and --postgres logs');
+    const log = await openStore(options);
+    try {
+      if (!(log instanceof SqlOperationLog)) return fail('new-epoch needs an SQL log');
+      const epoch = await renewEpoch(log.db);
+      print(`the log's epoch is now ${epoch} (it was ${log.epoch})`);
+    } finally {
+      await log.close();
+    }
+  });
+
 /** The admin commands. */
 export const adminCommands = (): readonly Command[] => [
   statusCommand(),
   verifyCommand(),
   replayCommand(),
+  backupCommand(),
+  newEpochCommand(),
 ];

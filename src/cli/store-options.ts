@@ -70,7 +70,13 @@ export const openStore = async (
   // The adapters are loaded on first use: `--help` and argument errors need none.
   if (options.appwrite === true) {
     const connection = connectionOf({ database: appwriteDatabase() });
-    if (typeof connection === 'string') throw new Error(`--appwrite: ${connection}`);
+    if (typeof connection === 'string') {
+      // These commands take the project from the environment only (no --endpoint and such).
+      const missing = ['APPWRITE_ENDPOINT', 'APPWRITE_PROJECT_ID', 'APPWRITE_API_KEY'].filter(
+        (name) => process.env[name] === undefined,
+      );
+      throw new Error(`--appwrite: set ${missing.join(', ')} in the environment`);
+    }
     const { tablesDbOf } = await import('../adapters/appwrite/appwrite-connection.ts');
     const { openTablesLog } = await import(
       '../adapters/appwrite/tables-log/tables-operation-log.ts'

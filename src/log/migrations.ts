@@ -17,6 +17,9 @@ import type { LogTables } from './log-tables.ts';
 export const META_EPOCH = 'epoch';
 export const META_SECRET = 'cursor_secret';
 
+/** A new epoch: a random id, which every cursor of the log carries. */
+export const freshEpoch = (): string => randomBytes(12).toString('base64url');
+
 const initialSchema = (dialect: LogDialect): Migration => ({
   async up(db: Kysely<unknown>): Promise<void> {
     const int64 = dialect.columnTypes.int64;
@@ -152,7 +155,7 @@ const initialSchema = (dialect: LogDialect): Migration => ({
       .execute();
 
     // The log's identity: a new store is a new epoch with its own cursor secret.
-    const epoch = randomBytes(12).toString('base64url');
+    const epoch = freshEpoch();
     const secret = randomBytes(32).toString('hex');
     await sql`insert into log_meta (key, value) values (${META_EPOCH}, ${epoch}), (${META_SECRET}, ${secret})`.execute(
       db,

@@ -28,6 +28,7 @@ import { encodeCursor, positionOf } from './cursor.ts';
 import { claimDevice, savePull } from './device-registry.ts';
 import { deviceStatus, statusOverview } from './device-status.ts';
 import { documentHistory } from './document-history.ts';
+import { adoptRestoredCopy } from './epoch.ts';
 import type { LogDialect } from './log-dialect.ts';
 import { headPosition } from './log-head.ts';
 import { type LogIdentity, loadIdentity } from './log-identity.ts';
@@ -65,7 +66,8 @@ export interface SqlLogConfig {
 
 /**
  * Opens the log on a store: migrates it to the latest schema (alone among instances starting
- * together), reads its identity, and starts listening to other instances' heads.
+ * together), renews the epoch of a restored backup (`epoch.ts`), reads its identity, and starts
+ * listening to other instances' heads.
  *
  * @example
  * const log = await openSqlOperationLog({ db, dialect: sqliteLogDialect() });
@@ -89,6 +91,7 @@ export class SqlOperationLog implements OperationLog {
   /** Migrates the store, reads its identity, starts listening (see `openSqlOperationLog`). */
   static async open(config: SqlLogConfig): Promise<SqlOperationLog> {
     await migrateToLatest(config.db, config.dialect);
+    await adoptRestoredCopy(config.db, config.dialect);
     const log = new SqlOperationLog(config, await loadIdentity(config.db));
     await log.#listeners.start();
     return log;

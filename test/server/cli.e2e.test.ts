@@ -1,8 +1,11 @@
 /**
  * The command line on a database that a real server filled (devices, conflicts): `status`,
  * `conflicts`, `history`, `resolve`, `verify`, `replay`, as tables for people and `--json` for
- * machines; and the `bin/immune-sync.js` shim.
+ * machines; `backup` and `new-epoch`, with a server on the restored copy; and the
+ * `bin/immune-sync.js` shim.
  */
+
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConflicts } from '../functions/conflict-scenario.ts';
 import { jsonOutput, runCli } from './cli-process.ts';
@@ -83,6 +86,45 @@ describe('the command line', () => {
     const verified = await runCli(['verify', ...db()]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('ok: the log and the projections agree');
+  });
+
+  it('backs up a serving log; a server on the copy, or after new-epoch, refuses older cursors', async () => {
+    const copy = join(workspace.dir, 'backup.db');
+    const server = await startServer({
+      args: ['--db', workspace.db, '--principals', workspace.principals],
+    });
+    let cursor: string;
+    try {
+      const head = await clientOf(server.url).get('/v1/pull?limit=5000', { as: 'admin' });
+      cursor = String(prop(await head.json(), 'next'));
+      const backup = await runCli(['backup', ...db(), '--to', copy]);
+      expect(backup.code).toBe(0);
+      expect(backup.stdout).toContain(`backed up ${workspace.db} to ${copy}`);
+      expect((await runCli(['backup', ...db(), '--to', copy])).stderr).toContain('exists already');
+    } finally {
+      await server.stop();
+    }
+    // A device that pulled from the original bootstraps again from the restored copy.
+    const pullFrom = async (file: string) => {
+      const restored = await startServer({
+        args: ['--db', file, '--principals', workspace.principals],
+      });
+      try {
+        const client = clientOf(restored.url);
+        const old = await client.get(`/v1/pull?after=${encodeURIComponent(cursor)}`, {
+          as: 'admin',
+        });
+        const fresh = await client.get('/v1/pull?limit=5000', { as: 'admin' });
+        return { old: old.status, fresh: fresh.status };
+      } finally {
+        await restored.stop();
+      }
+    };
+    expect(await pullFrom(copy)).toEqual({ old: 409, fresh: 200 });
+    const renewed = await runCli(['new-epoch', ...db()]);
+    expect(renewed.code).toBe(0);
+    expect(renewed.stdout).toContain("the log's epoch is now");
+    expect(await pullFrom(workspace.db)).toEqual({ old: 409, fresh: 200 });
   });
 
   it('the bin shim runs the command line through tsx', async () => {

@@ -1,0 +1,46 @@
+/**
+ * Backing up an SQLite log while it serves (`immune-sync backup`): SQLite's online backup copies
+ * a consistent state of the file (the committed transactions, none half), page by page, while
+ * appends go on. The copy is marked as a backup (`epoch.ts`), so that a server restored from it
+ * gives it a new epoch at its first open, and no device's cursor from before the restore is
+ * misread. The copy is written beside its destination and renamed into place, so an interrupted
+ * backup never leaves a file that looks whole.
+ */
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { markAsBackup } from '../../log/epoch.ts';
+import type { LogTables } from '../../log/log-tables.ts';
+
+/** Copies the log at `source` to `destination` (which must not exist) and marks the copy. */
+export const backupSqliteLog = async (
+  source: string,
+  destination: string,
+  now: Date = new Date(),
+): Promise<void> => {
+  if (!existsSync(source)) throw new Error(`no SQLite log at ${source}`);
+  if (existsSync(destination)) throw new Error(`${destination} exists already: give a new file`);
+  const partial = `${destination}.partial`;
+  await rm(partial, { force: true });
+  const original = new Database(source, { fileMustExist: true });
+  try {
+    await original.backup(partial);
+  } finally {
+    original.close();
+  }
+  try {
+    const db = new Kysely<LogTables>({
+      dialect: new SqliteDialect({ database: new Database(partial) }),
+    });
+    try {
+      await markAsBackup(db, now);
+    } finally {
+      await db.destroy();
+    }
+    await rename(partial, destination);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+};
