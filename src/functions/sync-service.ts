@@ -96,6 +96,13 @@ const refusalError = (
       return syncError('not_found', `no route ${request.method} ${request.path}`);
     case 'too_large':
       return syncError('too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    case 'headers_too_large':
+      return syncError(
+        'too_large',
+        'the request line and headers are longer than the server reads (16 KiB)',
+      );
+    case 'malformed':
+      return syncError('bad_request', 'not a well-formed HTTP/1.1 request');
     case 'draining':
       return syncError('unavailable', 'the server is shutting down: retry with backoff');
     case 'failed':

@@ -37,7 +37,9 @@ const start = async (routes: HttpRoute[]) => {
             ? 413
             : reason === 'no_route'
               ? 404
-              : 500,
+              : reason === 'malformed'
+                ? 400
+                : 500,
         reason,
       ),
   });
@@ -154,6 +156,32 @@ describe('startHttpServer', () => {
     await closing;
     server = undefined;
   });
+
+  it.each([
+    [
+      'a request line past 16 KiB',
+      `GET /v1/x?after=${'A'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
+    ['a request that is not HTTP', 'NOT HTTP AT ALL\r\n\r\n', 400, 'malformed'],
+  ])(
+    'answers %s with an error body, and closes the connection',
+    async (_what, raw, status, body) => {
+      const running = await start([]);
+      const socket = connect(running.port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+      });
+      const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(raw);
+      await ended;
+      expect(received.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+      expect(received).toContain('connection: close');
+      expect(received.endsWith(`\r\n\r\n${body}`)).toBe(true);
+    },
+  );
 });
 
 const until = async (ready: () => boolean): Promise<void> => {

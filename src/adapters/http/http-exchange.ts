@@ -48,6 +48,13 @@ export interface HttpRoute {
 
 /**
  * Why a host answers by itself instead of a route: no route matches, the body is too large to
- * read, the host is shutting down, or a handler threw.
+ * read, the request line and headers are (`headers_too_large`), the request is not well-formed
+ * HTTP (`malformed`), the host is shutting down, or a handler threw.
  */
-export type HostRefusal = 'no_route' | 'too_large' | 'draining' | 'failed';
+export type HostRefusal =
+  | 'no_route'
+  | 'too_large'
+  | 'headers_too_large'
+  | 'malformed'
+  | 'draining'
+  | 'failed';

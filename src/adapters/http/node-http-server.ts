@@ -9,8 +9,12 @@
  *    flight finish and answer, and resolves once every connection is closed. A request that
  *    arrives on an open connection meanwhile gets `refuse('draining')`.
  * 4. A handler that throws (a bug: handlers answer errors as values) gets `refuse('failed')`.
+ * 5. A request Node's parser refuses gets an error body too, and its connection is closed:
+ *    `refuse('headers_too_large')` with status 431 for a request line and headers past Node's
+ *    limit (16 KiB), `refuse('malformed')` for anything else.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { HostRefusal, HttpRequest, HttpResponse, HttpRoute } from './http-exchange.ts';
@@ -55,6 +59,40 @@ const headersOf = (headers: Headers): Record<string, string> => {
 };
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Answers a request Node's HTTP parser refused (invariant 5) on its socket, then closes it.
+ * Node's own answer has no body at all.
+ */
+const answerClientError = (
+  options: HttpServerOptions,
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+): void => {
+  // A connection reset or one already answered has nobody left to read an answer.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const headersTooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const answer = options.refuse(headersTooLarge ? 'headers_too_large' : 'malformed', {
+    method: '?',
+    path: '?',
+  });
+  const status = headersTooLarge ? 431 : answer.status;
+  const body = answer.body instanceof Uint8Array ? answer.body : new Uint8Array();
+  const headers = Object.entries({
+    ...answer.headers,
+    'content-length': String(body.byteLength),
+    connection: 'close',
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(
+    Buffer.concat([
+      Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${headers.join('')}\r\n`),
+      body,
+    ]),
+  );
+};
 
 /** Starts listening; resolves once the port is bound. */
 export const startHttpServer = async (options: HttpServerOptions): Promise<RunningHttpServer> => {
@@ -106,6 +144,9 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
     // large page; the headers timeout must stay above it.
     { keepAliveTimeout: 65_000, headersTimeout: 66_000 },
     getRequestListener(app.fetch),
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(options, error, socket),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
