@@ -7,7 +7,8 @@
  * 2. The causal context is checked against the document's logged ops (DESIGN.md section 3,
  *    "Causal contexts are checked at push"), so a forged context cannot make two ops each see
  *    the other.
- * 3. Dates of events (birth, administration) are not after the server's date plus one day.
+ * 3. Dates of events (birth, administration) are not after the server's date plus one day, and
+ *    no dose of a patient's records is before the patient's birth, whichever op moves which.
  * 4. The rules never look at who wrote the op: that is `permissions.ts`.
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -30,6 +31,8 @@ export type OpFlag = 'possible_duplicate' | 'skewed' | 'upcast';
 export interface RuleContext extends DocumentLookup {
   /** Server time, epoch ms. */
   readonly now: number;
+  /** The patient's immunization records that are not deleted, as they stand. */
+  readonly recordsOfPatient: (patientId: string) => readonly DocumentView[];
   /** True when another record of the same patient, vaccine and dose exists (not this document). */
   readonly duplicateDose: (
     patientId: string,
@@ -108,9 +111,24 @@ const checkDates = (
       return invalid(`${field} ${date} is in the future`, `data.${field}`);
     }
   }
+  const touches = (field: string) => Object.hasOwn(written, field);
+  if (op.collection === 'patients') {
+    // The other side of "not given before birth": a birth moved after a dose already recorded.
+    const born = stringField(written, 'dateOfBirth');
+    if (born === undefined || !touches('dateOfBirth')) return undefined;
+    for (const record of ctx.recordsOfPatient(op.docId)) {
+      const given = stringField(record.data, 'dateAdministered');
+      if (given !== undefined && given < born) {
+        return invalid(
+          `dateOfBirth ${born} is after the dose of record ${record.docId}, given ${given}`,
+          'data.dateOfBirth',
+        );
+      }
+    }
+    return undefined;
+  }
   if (op.collection !== 'immunization_records') return undefined;
   const data = effectiveData(op, current);
-  const touches = (field: string) => Object.hasOwn(written, field);
   if (touches('dateAdministered') || touches('patientId')) {
     const patientId = stringField(data, 'patientId');
     const given = stringField(data, 'dateAdministered');

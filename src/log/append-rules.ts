@@ -58,6 +58,8 @@ export interface ExpectedDot {
 export interface AppendDocuments {
   /** The document (a new, empty one if the store has none); throws if it was never loaded. */
   get(collection: CollectionName, docId: string): CachedDocument;
+  /** The patient's records that are not deleted, as they stand. */
+  recordsOf(patientId: string): readonly DocumentView[];
   /** True when another, not deleted record of the patient has the same vaccine and dose. */
   duplicateDose(patientId: string, vaccineId: string, doseNumber: number, docId: string): boolean;
 }
@@ -104,6 +106,7 @@ export const checkOp = (
   return checkBusinessRules(op, current, {
     ...lookup,
     now,
+    recordsOfPatient: (patientId) => docs.recordsOf(patientId),
     duplicateDose: (patientId, vaccineId, dose, docId) =>
       docs.duplicateDose(patientId, vaccineId, dose, docId),
   });

@@ -13,7 +13,7 @@
 
 import type { CollectionName } from '../domain/collection.ts';
 import { type DocumentView, effectiveData, stringField } from '../domain/document-view.ts';
-import type { Operation } from '../domain/operation.ts';
+import { dataOf, type Operation } from '../domain/operation.ts';
 import { type DocumentRef, referencesOf } from '../domain/scope.ts';
 import type { CachedDocument } from './document-cache.ts';
 import { referencesOfData } from './document-scope.ts';
@@ -22,7 +22,7 @@ import { referencesOfData } from './document-scope.ts';
 export interface PrefetchDocuments {
   /** Loads the documents not loaded yet. */
   load(refs: readonly DocumentRef[]): Promise<void>;
-  /** Loads every immunization record of these patients (for the duplicate-dose flag). */
+  /** Loads every immunization record of these patients (the duplicate-dose flag, births). */
   loadRecordsOfPatients(patientIds: readonly string[]): Promise<void>;
   /** A loaded document; throws if it was never loaded. */
   get(collection: CollectionName, docId: string): CachedDocument;
@@ -35,11 +35,17 @@ const lookedUpBy = (op: Operation, current: DocumentView | undefined): readonly 
   return refs;
 };
 
-/** The patient of an immunization record op, whose other records the duplicate check reads. */
-const patientOfRecord = (op: Operation, current: DocumentView | undefined): string | undefined =>
-  op.collection === 'immunization_records'
-    ? stringField(effectiveData(op, current), 'patientId')
-    : undefined;
+/**
+ * The patient whose records the rules read for `op`: a record's (the duplicate-dose flag, its
+ * other records), or a patient's own when the op sets its `dateOfBirth` (no dose before birth).
+ */
+const patientOfRecord = (op: Operation, current: DocumentView | undefined): string | undefined => {
+  if (op.collection === 'immunization_records') {
+    return stringField(effectiveData(op, current), 'patientId');
+  }
+  if (op.collection === 'patients' && Object.hasOwn(dataOf(op), 'dateOfBirth')) return op.docId;
+  return undefined;
+};
 
 /** Loads what the ops of a batch will look up: their documents, references and patients' records. */
 export const prefetchBatch = async (

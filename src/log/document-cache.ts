@@ -131,8 +131,8 @@ const missingByCollection = (
  * Invariants:
  * 1. A look-up of a document that was never loaded is a bug, never a silent "does not exist".
  * 2. Every immunization record loaded or put is indexed under each patient it has had, so
- *    the duplicate-dose check reads a patient's records only; it throws if that patient's
- *    records were never loaded.
+ *    the duplicate-dose and birth checks read a patient's records only; they throw if that
+ *    patient's records were never loaded.
  */
 export class LoadedDocumentSet {
   /** `null`: loaded, and the store has no such document. */
@@ -228,26 +228,35 @@ export class LoadedDocumentSet {
   }
 
   /**
+   * The patient's immunization records that are not deleted, as the batch has made them; throws
+   * if the records of the patient were not loaded (a bug).
+   */
+  recordsOf(patientId: string): readonly DocumentView[] {
+    if (!this.#patientsWithRecords.has(patientId)) {
+      throw new Error(`bug: the records of patient ${patientId} were not loaded`);
+    }
+    const records: DocumentView[] = [];
+    for (const key of this.#recordsByPatient.get(patientId) ?? []) {
+      const view = this.#docs.get(key)?.view;
+      if (view === undefined || view.collection !== 'immunization_records' || view.deleted) {
+        continue;
+      }
+      if (stringField(view.data, 'patientId') === patientId) records.push(view);
+    }
+    return records;
+  }
+
+  /**
    * True when another, not deleted immunization record of the patient has the same vaccine and
    * dose; throws if the records of the patient were not loaded (a bug).
    */
   duplicateDose(patientId: string, vaccineId: string, doseNumber: number, docId: string): boolean {
-    if (!this.#patientsWithRecords.has(patientId)) {
-      throw new Error(`bug: the records of patient ${patientId} were not loaded`);
-    }
-    for (const key of this.#recordsByPatient.get(patientId) ?? []) {
-      const view = this.#docs.get(key)?.view;
-      if (view === undefined || view.collection !== 'immunization_records') continue;
-      if (view.docId === docId || view.deleted) continue;
-      if (
-        stringField(view.data, 'patientId') === patientId &&
+    return this.recordsOf(patientId).some(
+      (view) =>
+        view.docId !== docId &&
         stringField(view.data, 'vaccineId') === vaccineId &&
-        numberField(view.data, 'doseNumber') === doseNumber
-      ) {
-        return true;
-      }
-    }
-    return false;
+        numberField(view.data, 'doseNumber') === doseNumber,
+    );
   }
 }
 

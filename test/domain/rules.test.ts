@@ -65,6 +65,11 @@ const contextOf = (
   return {
     ...lookupOf(docs),
     now: options.now ?? NOW,
+    recordsOfPatient: (patientId) =>
+      docs.filter(
+        (d) =>
+          d.collection === 'immunization_records' && !d.deleted && d.data.patientId === patientId,
+      ),
     duplicateDose: (patientId, vaccineId, doseNumber, docId) => {
       calls.push({ patientId, vaccineId, doseNumber, docId });
       return options.duplicate ?? false;
@@ -242,6 +247,29 @@ describe('event dates', () => {
 
   test('moving a record to a patient born after it was given is invalid at data.dateAdministered', () => {
     expect(invalidAt(updateRecord({ patientId: 'pat-young' }))).toBe('data.dateAdministered');
+  });
+
+  const moveBirth = (dateOfBirth: string): Operation =>
+    anOp({ collection: 'patients', docId: 'pat-a', kind: 'update', data: { dateOfBirth } });
+
+  test("moving a patient's dateOfBirth after one of its doses is invalid at data.dateOfBirth", () => {
+    // rec-1 was given on 2024-02-21.
+    expect(invalidAt(moveBirth('2024-02-22'))).toBe('data.dateOfBirth');
+    expect(leftOf(check(moveBirth('2024-02-22'))).message).toContain('rec-1');
+  });
+
+  test("moving a patient's dateOfBirth to its first dose's day, or earlier, passes", () => {
+    expect(check(moveBirth('2024-02-21'))).toEqual(E.right([]));
+    expect(check(moveBirth('2023-12-01'))).toEqual(E.right([]));
+  });
+
+  test("a deleted record does not hold a patient's dateOfBirth back", () => {
+    const docs = DOCS.map((d) =>
+      d.collection === 'immunization_records' && d.docId !== 'rec-gone'
+        ? { ...d, deleted: true }
+        : d,
+    );
+    expect(check(moveBirth('2025-01-01'), contextOf(docs))).toEqual(E.right([]));
   });
 });
 

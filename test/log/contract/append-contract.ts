@@ -13,6 +13,7 @@ import {
   FA,
   patientData,
   pullAll,
+  recordData,
   seedReferenceData,
   TestDevice,
   workerA,
@@ -23,6 +24,37 @@ const statuses = (results: readonly OpResult[]): string[] => results.map((r) => 
 
 export const appendContract = (factory: LogFactory): void => {
   describe('appending', () => {
+    it('no dose is before its patient’s birth, whichever op moves which: in one batch and across batches', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        // Born 2020-03-01; a dose on 2020-04-01; then the birth moved to 2020-05-01, in one batch.
+        const together = await tablet.push(
+          tablet.op('patients', 'p1', 'create', patientData(FA)),
+          tablet.op('immunization_records', 'r1', 'create', recordData('p1', FA)),
+          tablet.op('patients', 'p1', 'update', { dateOfBirth: '2020-05-01' }, { 'tablet-a1': 1 }),
+        );
+        expect(statuses(together.results)).toEqual(['accepted', 'accepted', 'rejected']);
+        expect(together.results[2]).toMatchObject({
+          error: { code: 'invalid', path: 'data.dateOfBirth' },
+        });
+        // In a later batch, the same; a birth on the dose's day passes.
+        expect(
+          await tablet.write('patients', 'p1', 'update', { dateOfBirth: '2020-04-02' }),
+        ).toMatchObject({ status: 'rejected', error: { path: 'data.dateOfBirth' } });
+        expect(
+          await tablet.write('patients', 'p1', 'update', { dateOfBirth: '2020-04-01' }),
+        ).toMatchObject({ status: 'accepted' });
+        // Once the record is deleted, it holds the birth back no more.
+        expect(await tablet.write('immunization_records', 'r1', 'delete')).toMatchObject({
+          status: 'accepted',
+        });
+        expect(
+          await tablet.write('patients', 'p1', 'update', { dateOfBirth: '2020-05-01' }),
+        ).toMatchObject({ status: 'accepted' });
+        expect((await log.verify()).ok).toBe(true);
+      }));
+
     it('a retried batch gets the same answers and appends nothing twice', () =>
       withLog(factory, async ({ log }) => {
         await seedReferenceData(log);
