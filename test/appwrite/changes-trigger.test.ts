@@ -173,8 +173,10 @@ describe.each(HOST_LOGS)('with the log on %s', (where) => {
 
     it('appends nothing for an edit that changes no field', async () => {
       await trigger(event('p-9', 'create'), rowOf('patients', 'p-9', PATIENT));
+      const head = await fixture.host.log.head();
       const execution = await trigger(event('p-9', 'update'), rowOf('patients', 'p-9', PATIENT));
       expect(field(jsonOfExecution(execution), 'ignored')).toBe('the edit changes no field');
+      expect(await fixture.host.log.head()).toBe(head);
     });
 
     it('keeps an invalid edit in the quarantine with its reason', async () => {

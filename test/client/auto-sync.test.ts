@@ -49,7 +49,7 @@ describe('the automatic mode', () => {
     expect(faults.count('GET', '/v1/events')).toBeGreaterThanOrEqual(2);
   });
 
-  it('retries with backoff while the server is down, and pushes once it is back', async () => {
+  it('retries on its schedule while the server is down, and pushes once it is back', async () => {
     const a = await started('hwNorth', 'tablet-a');
     faults.down = true;
     rightOf(await a.patients.create(patientData('Offline')));

@@ -49,6 +49,13 @@ describe('conflicts', () => {
     const response = await resolve(ids.toResolve, { fullName: 42 });
     expect(response.status).toBe(400);
     expect(field(field(jsonOf(response), 'error'), 'path')).toBe('data.fullName');
+    const open = field(
+      jsonOf(await harness.service.handle(request('GET', '/v1/conflicts', { as: 'auditor' }))),
+      'conflicts',
+    );
+    expect(Array.isArray(open) && open.map((c) => [field(c, 'id'), field(c, 'status')])).toEqual([
+      [ids.toResolve, 'open'],
+    ]);
   });
 
   it('a resolution of a field not in the record is 400 at data.<field>', async () => {

@@ -61,7 +61,7 @@ describe('compress', () => {
   );
 
   it.each(['gzip', 'br'] as const)(
-    'compresses an answer larger than the inline limit (%s) on the pool, the same bytes back',
+    'compresses an answer larger than the inline limit (%s), the same bytes back',
     async (coding) => {
       const large = new TextEncoder().encode('dose '.repeat(INLINE_COMPRESSION_MAX_BYTES / 4));
       expect(large.byteLength).toBeGreaterThan(INLINE_COMPRESSION_MAX_BYTES);

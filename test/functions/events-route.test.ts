@@ -62,7 +62,8 @@ describe('GET /v1/events', () => {
 
   it('does not poke for ops the subscriber cannot see', async () => {
     const events = streamOf((await subscribe('hwNorth')).response);
-    await push('hwSouth', 'tab-s', 1, 'fac-south');
+    const pushed = jsonOf(await push('hwSouth', 'tab-s', 1, 'fac-south'));
+    expect(field(pushed, 'results')).toEqual([expect.objectContaining({ status: 'accepted' })]);
     await events.until(
       () => (events.text.match(/: heartbeat/g) ?? []).length >= 2,
       2000,

@@ -53,5 +53,11 @@ describe('the hash chain', () => {
     expect(chainedText(op)).toBe(
       '{"author":{"role":"health_worker","userId":"u-1"},"collection":"patients","ctx":{"tablet-07":11,"web-2":3},"data":{"fullName":"Amina Kato","townVillage":"Kisozi"},"deviceId":"tablet-07","docId":"p-1","hlc":{"ms":1764000000000,"n":0},"kind":"update","receivedAt":"2025-11-24T16:00:00.500Z","schema":1,"scope":["fac-1"],"seq":12}',
     );
+    // Pinned apart from the code that computes them (Python's hashlib gave these).
+    const first = chainHash(GENESIS_HASH, op);
+    expect(first).toBe('6daf9daa786ebbb59d1abd7d1349528f6f7aa3c348814fb6259f0b5bd99a6015');
+    expect(chainHash(first, op)).toBe(
+      'bf10a205ff97d1205c268582736037c53ac13bd4e1f1c8900737efb52361fb25',
+    );
   });
 });

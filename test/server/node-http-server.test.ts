@@ -75,7 +75,7 @@ describe('startHttpServer', () => {
     expect((await fetch(`${running.url}/a`, { method: 'POST' })).status).toBe(404);
   });
 
-  it('refuses a body over the limit without reading it all', async () => {
+  it('refuses a body over the limit with its too_large refusal', async () => {
     const running = await start([
       { method: 'POST', pattern: '/a', handle: async () => text(200, 'read') },
     ]);

@@ -65,7 +65,9 @@ export const pushPullScenarios = (client: () => Client, prefix: string): void =>
         await client().get(`/v1/pull?limit=5000&deviceId=${device}`, { as: 'hwNorth' })
       ).json();
       expect(docIds(north)).toContain(`${device}-p1`);
-      const south = await (await client().get('/v1/pull?limit=5000', { as: 'hwSouth' })).json();
+      const southPull = await client().get('/v1/pull?limit=5000', { as: 'hwSouth' });
+      expect(southPull.status).toBe(200);
+      const south = await southPull.json();
       expect(docIds(south)).not.toContain(`${device}-p1`);
       const again = await (
         await client().post('/v1/push', {

@@ -83,7 +83,7 @@ describe('background WAL checkpoints', () => {
     }
   });
 
-  it('makes one checkpoint of nudges that arrive together, not one each', async () => {
+  it('makes one checkpoint of nudges that arrive together (and one more at most), not one each', async () => {
     const path = join(dir, 'log.db');
     const db = walDatabase(path);
     const checkpoints = new BackgroundCheckpoints(path, db);
@@ -98,8 +98,9 @@ describe('background WAL checkpoints', () => {
       await first;
       // Any checkpoint still owed would come right after the first.
       await new Promise((resolve) => setTimeout(resolve, 200));
+      // Invariant 3: nudges that arrive during a checkpoint owe one more, not one each.
       expect(made).toBeGreaterThanOrEqual(1);
-      expect(made).toBeLessThan(50);
+      expect(made).toBeLessThanOrEqual(2);
     } finally {
       await checkpoints.close();
       db.close();

@@ -194,7 +194,13 @@ export const scopeContract = (factory: LogFactory): void => {
 
         // The new patient's transfer takes the record along: the log finds it by its patient.
         expect(
-          await supervisor.write('patients', 'pb', 'update', { facilityId: FA }, { 'tablet-b1': 1 }),
+          await supervisor.write(
+            'patients',
+            'pb',
+            'update',
+            { facilityId: FA },
+            { 'tablet-b1': 1 },
+          ),
         ).toMatchObject({ status: 'accepted' });
         expect(await docsOf(workerA)).toEqual(
           expect.arrayContaining(['patients/pb', 'immunization_records/r1']),
