@@ -81,7 +81,8 @@ export const may = (
  */
 const outsidePath = (op: Operation, current: DocumentView | undefined): string => {
   if (isTransfer(op, current)) return 'data.facilityId';
-  if (op.kind !== 'create') return 'docId';
+  // An update of another facility's document, or a create of an id that exists there.
+  if (op.kind !== 'create' || current !== undefined) return 'docId';
   const rule = COLLECTIONS[op.collection].scope;
   switch (rule.kind) {
     case 'everyone':
@@ -121,7 +122,15 @@ export const checkWrite = (
 
   const outside = scope.find((f) => f !== ALL_FACILITIES && !listsFacility(principal, f));
   if (outside !== undefined) {
-    return E.left(forbidden(`facility ${outside} is not one of yours`, outsidePath(op, current)));
+    // A facility the op does not name itself is not told: it would say where a document the
+    // principal may not see lives.
+    const named = Object.values(dataOf(op)).includes(outside);
+    return E.left(
+      forbidden(
+        named ? `facility ${outside} is not one of yours` : 'a facility that is not one of yours',
+        outsidePath(op, current),
+      ),
+    );
   }
 
   if (authorityClassOf(principal.role) === 'client') {

@@ -591,4 +591,28 @@ describe('checkWrite on the scope of records and notifications', () => {
       'docId',
     );
   });
+  test('a create of an id another facility holds is refused at docId, without naming that facility', () => {
+    // pat-z lives in fac-z; the op names the worker's own facility.
+    const op = anOp({
+      collection: 'patients',
+      docId: 'pat-z',
+      kind: 'create',
+      data: { ...patientData, facilityId: 'fac-a', healthWorkerId: 'health-worker-1' },
+    });
+    const error = leftOf(write(PRINCIPALS.health_worker, op));
+    expect(error).toMatchObject({ code: 'forbidden', path: 'docId' });
+    expect(error.message).not.toContain('fac-z');
+  });
+
+  test('a create at a facility that is not the principal’s names it, at its field', () => {
+    const op = anOp({
+      collection: 'patients',
+      docId: 'pat-new',
+      kind: 'create',
+      data: { ...patientData, facilityId: 'fac-z' },
+    });
+    const error = leftOf(write(PRINCIPALS.health_worker, op));
+    expect(error).toMatchObject({ code: 'forbidden', path: 'data.facilityId' });
+    expect(error.message).toContain('fac-z');
+  });
 });
