@@ -1,7 +1,7 @@
 /**
  * Backing up an SQLite log while it serves (`immune-sync backup`): SQLite's online backup copies
- * a consistent state of the file (the committed transactions, none half), page by page, while
- * appends go on. The copy is marked as a backup (`epoch.ts`), so that a server restored from it
+ * a consistent state of the file (the committed transactions, none half), in one read snapshot,
+ * while appends go on. The copy is marked as a backup (`epoch.ts`), so that a server restored from it
  * gives it a new epoch at its first open, and no device's cursor from before the restore is
  * misread. The copy is written beside its destination and renamed into place, so an interrupted
  * backup never leaves a file that looks whole.
@@ -25,7 +25,10 @@ export const backupSqliteLog = async (
   await rm(partial, { force: true });
   const original = new Database(source, { fileMustExist: true });
   try {
-    await original.backup(partial);
+    // Every page in one step (after the first, which only counts them): between steps, a commit
+    // of the serving process restarts the copy from its start, and a steady stream of pushes
+    // could restart it forever. One step reads one snapshot, which WAL readers never block on.
+    await original.backup(partial, { progress: () => 0x7fffffff });
   } finally {
     original.close();
   }

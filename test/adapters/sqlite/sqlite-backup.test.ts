@@ -69,6 +69,46 @@ describe('backing up an SQLite log', () => {
     expect(await readdir(dir)).not.toContain('backup.db.partial');
   });
 
+  it('completes while the log keeps committing, and the copy holds a whole prefix of it', async () => {
+    const original = await openSqliteLog({ path: join(dir, 'log.db') });
+    const copy = join(dir, 'busy.db');
+    try {
+      await seedReferenceData(original);
+      const tablet = new TestDevice(original, workerA, 'tablet-a1');
+      let writing = true;
+      let written = 0;
+      const writer = (async () => {
+        while (writing) {
+          await tablet.write('patients', `p${written}`, 'create', patientData(FA));
+          written += 1;
+          // A turn of the event loop between commits (an append alone never gives one up).
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      // Some commits before, during and after the copy.
+      while (written < 20) await new Promise((resolve) => setTimeout(resolve, 5));
+      await backupSqliteLog(join(dir, 'log.db'), copy);
+      const atEnd = written;
+      while (written < atEnd + 20) await new Promise((resolve) => setTimeout(resolve, 5));
+      writing = false;
+      await writer;
+    } finally {
+      await original.close();
+    }
+    const restored = await openSqliteLog({ path: copy });
+    try {
+      expect((await restored.verify()).ok).toBe(true);
+      const seqs = dotsOf((await pullAll(restored, workerA, undefined)).ops)
+        .filter((dot) => dot.startsWith('tablet-a1:'))
+        .map((dot) => Number(dot.split(':')[1]));
+      // Whole commits from the first on, none after a gap.
+      expect(seqs.length).toBeGreaterThanOrEqual(20);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    } finally {
+      await restored.close();
+    }
+  });
+
   it('refuses a copy onto an existing file, and a log that does not exist', async () => {
     const log = await openSqliteLog({ path: join(dir, 'log.db') });
     await log.close();
