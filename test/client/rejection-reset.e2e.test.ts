@@ -2,11 +2,14 @@
  * Against the real server process: an op the server rejects reaches the app's event with its
  * reason and leaves the view; a server restored from a backup (its log is behind the replica's
  * cursor: `reset_required`) gets the device's lost ops again, and the replica re-bootstraps
- * with its pending ops kept.
+ * with its pending ops kept; restored from a copy that `immune-sync backup` made, it refuses
+ * the replica's cursor even once new ops have taken the lost positions, so the replica reads
+ * those ops instead of skipping them.
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupSqliteLog } from '../../src/adapters/sqlite/sqlite-backup.ts';
 import { httpTransport } from '../../src/client/transports/http-transport.ts';
 import { TOKENS } from '../functions/sync-fixtures.ts';
 import { makeWorkspace, type ServerProcess, type Workspace } from '../server/server-process.ts';
@@ -131,6 +134,73 @@ describe('against the real server', () => {
       for (const doc of lost) {
         expect(projection.has(`patients/${doc.docId}`)).toBe(false);
         expect(await replica.patients.get(doc.docId)).toBeUndefined();
+      }
+      expect((await replica.status()).pending).toBe(0);
+    } finally {
+      await replica.close();
+      await other.close();
+    }
+  });
+
+  it('restored from a backup copy, the server refuses the replica’s cursor even after new ops took the lost positions', async () => {
+    const port = portOf(server);
+    const seen: string[] = [];
+    const spying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      seen.push(`${response.status} ${new URL(String(input)).pathname}`);
+      return response;
+    };
+    const replica = await httpReplica(server.url, 'hwNorth', 'epoch-tablet', {
+      path: join(workspace.dir, 'epoch-tablet.db'),
+      transport: httpTransport({ baseUrl: server.url, token: TOKENS.hwNorth, fetch: spying }),
+    });
+    const other = await httpReplica(server.url, 'hwNorth2', 'epoch-other');
+    const backup = join(workspace.dir, 'epoch-backup.db');
+    try {
+      await syncOk(replica);
+      const before = rightOf(await replica.patients.create(patientData('Before the copy')));
+      await syncOk(replica);
+      // The copy is taken while the server serves.
+      await backupSqliteLog(workspace.db, backup);
+      const after = rightOf(await replica.patients.create(patientData('After the copy')));
+      await syncOk(replica);
+      for (let i = 0; i < 3; i++) rightOf(await other.patients.create(patientData(`Lost ${i}`)));
+      await syncOk(other);
+      await syncOk(replica);
+
+      await server.stop();
+      copyDatabase(backup, workspace.db);
+      server = await serveWorkspace(workspace, port);
+      // Before the replica is back, new ops take the positions the restore lost.
+      const newcomer = await httpReplica(server.url, 'hwNorth2', 'epoch-newcomer');
+      const fresh: string[] = [];
+      try {
+        for (let i = 0; i < 5; i++) {
+          fresh.push(rightOf(await newcomer.patients.create(patientData(`New ${i}`))).docId);
+        }
+        await syncOk(newcomer);
+      } finally {
+        await newcomer.close();
+      }
+
+      seen.length = 0;
+      await syncOk(replica);
+      // Its op 2 was lost: a gap, sent again; its cursor is of the old epoch: a new bootstrap.
+      expect(seen).toContain('409 /v1/pull');
+      expect(seen).toContain('200 /v1/snapshot');
+      for (const docId of fresh) {
+        expect(await replica.patients.get(docId)).toMatchObject({ pending: false });
+      }
+      expect(await deviceDotsOnServer(server.url, 'epoch-tablet')).toEqual([
+        'epoch-tablet:1',
+        'epoch-tablet:2',
+      ]);
+      const projection = await serverProjection(server.url);
+      for (const { docId } of [before, after]) {
+        expect(await shownBy(replica, 'patients', docId)).toEqual({
+          data: projection.get(`patients/${docId}`)?.data,
+          deleted: false,
+        });
       }
       expect((await replica.status()).pending).toBe(0);
     } finally {
