@@ -47,6 +47,17 @@ const copyDatabase = (from: string, to: string): void => {
   }
 };
 
+/** A fetch that notes each answer's status and path, in order. */
+const spyingFetch = (): { readonly seen: string[]; readonly spying: typeof fetch } => {
+  const seen: string[] = [];
+  const spying: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    seen.push(`${response.status} ${new URL(String(input)).pathname}`);
+    return response;
+  };
+  return { seen, spying };
+};
+
 describe('against the real server', () => {
   it('a rejected op reaches the app with its reason and leaves the view', async () => {
     const replica = await httpReplica(server.url, 'hwNorth', 'rej-tablet');
@@ -72,12 +83,7 @@ describe('against the real server', () => {
 
   it('a server restored from a backup gets the lost ops again, and the replica re-bootstraps keeping its pending ops', async () => {
     const port = portOf(server);
-    const seen: string[] = [];
-    const spying: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      seen.push(`${response.status} ${new URL(String(input)).pathname}`);
-      return response;
-    };
+    const { seen, spying } = spyingFetch();
     const replica = await httpReplica(server.url, 'hwNorth', 'reset-tablet', {
       path: join(workspace.dir, 'reset-tablet.db'),
       transport: httpTransport({ baseUrl: server.url, token: TOKENS.hwNorth, fetch: spying }),
@@ -144,12 +150,7 @@ describe('against the real server', () => {
 
   it('restored from a backup copy, the server refuses the replica’s cursor even after new ops took the lost positions', async () => {
     const port = portOf(server);
-    const seen: string[] = [];
-    const spying: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      seen.push(`${response.status} ${new URL(String(input)).pathname}`);
-      return response;
-    };
+    const { seen, spying } = spyingFetch();
     const replica = await httpReplica(server.url, 'hwNorth', 'epoch-tablet', {
       path: join(workspace.dir, 'epoch-tablet.db'),
       transport: httpTransport({ baseUrl: server.url, token: TOKENS.hwNorth, fetch: spying }),

@@ -4,11 +4,9 @@
  * the log changes. On an SQLite file always, and on Postgres whenever DATABASE_URL is set (an
  * unreachable database then fails, it is never skipped).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresLog } from '../../src/adapters/postgres/postgres-log.ts';
 import { openSqliteLog } from '../../src/adapters/sqlite/sqlite-log.ts';
@@ -23,6 +21,7 @@ import {
   TestDevice,
   workerA,
 } from './log-fixtures.ts';
+import { dropSchema, testSchemaName } from './postgres-schemas.ts';
 
 /** A store that can be opened again, and removed. */
 interface Store {
@@ -39,18 +38,10 @@ const sqliteStore = async (): Promise<Store> => {
 };
 
 const postgresStore = async (connectionString: string): Promise<Store> => {
-  const schema = `epoch_test_${randomBytes(6).toString('hex')}`;
+  const schema = testSchemaName('epoch_test');
   return {
     open: () => openPostgresLog({ connectionString, schema, poolSize: 2 }),
-    remove: async () => {
-      const client = new pg.Client({ connectionString });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists ${schema} cascade`);
-      } finally {
-        await client.end();
-      }
-    },
+    remove: () => dropSchema(connectionString, schema),
   };
 };
 

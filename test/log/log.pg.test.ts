@@ -3,7 +3,6 @@
  * that is asked for but unreachable fails the run, it is never skipped. Each test works in a
  * schema of its own, dropped at the end.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, test } from 'vitest';
 import { openPostgresLog } from '../../src/adapters/postgres/postgres-log.ts';
@@ -11,6 +10,7 @@ import type { LogOptions } from '../../src/log/log-options.ts';
 import type { SqlOperationLog } from '../../src/log/sql-operation-log.ts';
 import { isSelected } from './log-backends.ts';
 import { type LogFactory, runLogContract } from './log-contract.ts';
+import { dropSchema, testSchemaName } from './postgres-schemas.ts';
 import { sqlTamper } from './sql-tamper.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -19,7 +19,7 @@ const DATABASE_URL = process.env.DATABASE_URL;
 const factoryFor =
   (connectionString: string): LogFactory =>
   async (options) => {
-    const schema = `log_test_${randomBytes(6).toString('hex')}`;
+    const schema = testSchemaName('log_test');
     const instances: SqlOperationLog[] = [];
     const open = async (more?: LogOptions): Promise<SqlOperationLog> => {
       const log = await openPostgresLog({
@@ -34,13 +34,7 @@ const factoryFor =
     };
     const close = async (): Promise<void> => {
       await Promise.all(instances.map((instance) => instance.close()));
-      const client = new pg.Client({ connectionString });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists ${schema} cascade`);
-      } finally {
-        await client.end();
-      }
+      await dropSchema(connectionString, schema);
     };
     try {
       const log = await open();
