@@ -1,6 +1,6 @@
 /**
  * The auditor's commands, run directly on the database as the auditor `--user` (default `cli`):
- * `history`, `conflicts`, `resolve`.
+ * `history`, `conflicts`, `resolve`; and `rejected`, the ops the server kept in its quarantine.
  */
 import { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
@@ -184,8 +184,44 @@ const resolveCommand = (): Command =>
   });
 
 /** The audit commands. */
+/** The `data` a rejected op carried, as it arrived (it may be of any shape: it was refused). */
+const dataOfRaw = (raw: unknown): string =>
+  typeof raw === 'object' && raw !== null && 'data' in raw
+    ? (JSON.stringify(Reflect.get(raw, 'data')) ?? '')
+    : '';
+
+const rejectedCommand = (): Command =>
+  withSessionOptions(
+    new Command('rejected')
+      .description(
+        'ops the server rejected, with their reason and what they carried (the quarantine), oldest first',
+      )
+      .option('--device <id>', 'one device'),
+  ).action(async (options: SessionOptions & { device?: string }) => {
+    await withStore(options, async (log) => {
+      const rejected = await log.quarantine(options.device);
+      if (options.json === true) return printJson({ rejected });
+      print(
+        table(
+          ['op', 'user', 'received', 'code', 'path', 'reason', 'data'],
+          rejected.map((q) => [
+            `${q.deviceId}:${q.seq}`,
+            q.userId,
+            q.receivedAt,
+            q.error.code,
+            q.error.path ?? '',
+            q.error.message,
+            dataOfRaw(q.raw),
+          ]),
+        ),
+      );
+      print(`${rejected.length} rejected`);
+    });
+  });
+
 export const auditCommands = (): readonly Command[] => [
   historyCommand(),
   conflictsCommand(),
   resolveCommand(),
+  rejectedCommand(),
 ];

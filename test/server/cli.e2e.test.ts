@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConflicts } from '../functions/conflict-scenario.ts';
+import { patientBatch, pushBody } from '../functions/sync-fixtures.ts';
 import { jsonOutput, runCli } from './cli-process.ts';
 import { clientOf, prop } from './http-client.ts';
 import { makeWorkspace, startServer, type Workspace } from './server-process.ts';
@@ -86,6 +87,43 @@ describe('the command line', () => {
     const verified = await runCli(['verify', ...db()]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('ok: the log and the projections agree');
+  });
+
+  it('lists the rejected ops with their reason and the data they carried', async () => {
+    const server = await startServer({
+      args: ['--db', workspace.db, '--principals', workspace.principals],
+    });
+    try {
+      // A health worker of fac-north registering a patient in fac-south: forbidden.
+      const pushed = await clientOf(server.url).post('/v1/push', {
+        as: 'hwNorth',
+        body: pushBody('tab-rej', patientBatch('tab-rej', 1, 1, 'fac-south')),
+      });
+      expect(pushed.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+    const [json, shown, none] = await Promise.all([
+      runCli(['rejected', ...db(), '--device', 'tab-rej', '--json']),
+      runCli(['rejected', ...db()]),
+      runCli(['rejected', ...db(), '--device', 'no-such-device']),
+    ]);
+    const rejected = prop(jsonOutput(json), 'rejected');
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        deviceId: 'tab-rej',
+        seq: 1,
+        userId: 'hw-north',
+        error: expect.objectContaining({ code: 'forbidden', path: 'data.facilityId' }),
+        raw: expect.objectContaining({
+          data: expect.objectContaining({ facilityId: 'fac-south' }),
+        }),
+      }),
+    ]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('tab-rej:1');
+    expect(shown.stdout).toContain('fac-south');
+    expect(none.stdout).toContain('0 rejected');
   });
 
   it('backs up a serving log; a server on the copy, or after new-epoch, refuses older cursors', async () => {
