@@ -51,21 +51,32 @@ export const historyRefusal = (
   return undefined;
 };
 
-/** The history of a document from its op rows, already read in log order up to the position. */
-export const historyOfRows = (identity: LogIdentity, rows: readonly OpRow[]): DocumentHistory => {
+/**
+ * The history of a document from its op rows, already read in log order up to the position;
+ * `not_found` when there are none: the document did not exist yet as of that position.
+ */
+export const historyOfRows = (
+  identity: LogIdentity,
+  collection: CollectionName,
+  docId: string,
+  rows: readonly OpRow[],
+): E.Either<SyncError, DocumentHistory> => {
+  if (rows.length === 0) {
+    return E.left(syncError('not_found', `no ${collection} ${docId} as of that cursor`));
+  }
   const ops = rows.map((row) => readOpRow(identity, row));
   const flags = new Map(
     rows.map((row) => [dotKey({ deviceId: row.device_id, seq: row.seq }), flagsOfRow(row)]),
   );
   const explained = explain(ops, (dot) => flags.get(dotKey(dot)) ?? []);
-  return {
+  return E.right({
     doc: explained.doc,
     timeline: ops.map((op, i) => {
       const entry = explained.timeline[i];
       if (entry === undefined) throw new Error('bug: explain left out an op of the timeline');
       return { op, outcome: entry.outcome };
     }),
-  };
+  });
 };
 
 /** The history of a document as of `asOf` (that position included; default: now). */
@@ -90,5 +101,5 @@ export const documentHistory = async (
     .where('position', '<=', until.right.at)
     .orderBy('position')
     .execute();
-  return E.right(historyOfRows(identity, rows));
+  return historyOfRows(identity, collection, docId, rows);
 };

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SchemaRegistry } from '../../../src/domain/operation.ts';
-import { rightOf } from '../../domain/expect-either.ts';
+import { leftOf, rightOf } from '../../domain/expect-either.ts';
 import {
   admin,
   auditor,
@@ -69,6 +69,22 @@ export const auditContract = (factory: LogFactory): void => {
           (d) => d.docId === 'p2',
         );
         expect(doc?.data).toMatchObject({ fullName: 'Bello Musa' });
+      }));
+
+    it('history as of a cursor before the document was created is not_found, as for one that never was', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        const before = await log.head();
+        const created = await tablet.write('patients', 'p1', 'create', patientData(FA));
+        const at = created.status === 'accepted' ? created.cursor : '';
+        expect(leftOf(await log.history(auditor, 'patients', 'p1', before)).code).toBe('not_found');
+        expect(leftOf(await log.history(auditor, 'patients', 'never', undefined)).code).toBe(
+          'not_found',
+        );
+        const then = rightOf(await log.history(auditor, 'patients', 'p1', at));
+        expect(then.timeline.map(({ op }) => `${op.deviceId}:${op.seq}`)).toEqual(['tablet-a1:1']);
+        expect(then.doc.data.fullName).toBe('Amina Yusuf');
       }));
 
     it('replay as of a cursor leaves the projection as of it, and a full replay brings it back', () =>

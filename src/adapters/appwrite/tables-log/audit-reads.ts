@@ -57,7 +57,7 @@ export const documentHistory = async (
   const refusal = historyRefusal(principal, collection, docId, facilities);
   if (refusal !== undefined) return E.left(refusal);
   const rows = await documentOpRows(store, collection, docId, until.right.at);
-  return E.right(historyOfRows(identity, rows));
+  return historyOfRows(identity, collection, docId, rows);
 };
 
 /** A page of the conflict records the principal may list. */
