@@ -59,16 +59,26 @@ export interface AuthoredMutation {
   readonly clock: Hlc;
 }
 
+/**
+ * The fields as the op will hold them once stored and sent as JSON, which leaves out a key whose
+ * value is `undefined`: checked as such, so that `{ townVillage: undefined }` is the empty update
+ * it becomes (refused here) rather than an op that passes and cannot be read back.
+ */
+const asJsonFields = (data: unknown): unknown =>
+  typeof data === 'object' && data !== null && !Array.isArray(data)
+    ? Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined))
+    : data;
+
 const payloadOf = (mutation: Mutation): E.Either<OpError, OpPayload> => {
   switch (mutation.kind) {
     case 'create': {
-      const decoded = COLLECTIONS[mutation.collection].create.decode(mutation.data);
+      const decoded = COLLECTIONS[mutation.collection].create.decode(asJsonFields(mutation.data));
       return E.isLeft(decoded)
         ? E.left(reportValidation('invalid', decoded.left, 'data'))
         : E.right({ kind: 'create', data: decoded.right });
     }
     case 'update': {
-      const decoded = COLLECTIONS[mutation.collection].update.decode(mutation.data);
+      const decoded = COLLECTIONS[mutation.collection].update.decode(asJsonFields(mutation.data));
       return E.isLeft(decoded)
         ? E.left(reportValidation('invalid', decoded.left, 'data'))
         : E.right({ kind: 'update', data: decoded.right });

@@ -89,6 +89,34 @@ describe('authoring an op', () => {
     expect(E.isLeft(result) ? result.left.code : null).toBe('invalid');
   });
 
+  it('reads a field set to undefined as absent, as JSON will: an update of only such is refused', () => {
+    const known = context({ current: { exists: true, vv: {} } });
+    const empty = authorOp(
+      { kind: 'update', collection: 'patients', docId: 'pat-1', data: { townVillage: undefined } },
+      known,
+    );
+    expect(E.isLeft(empty) ? [empty.left.code, empty.left.path] : null).toEqual([
+      'invalid',
+      'data',
+    ]);
+    const mixed = authorOp(
+      {
+        kind: 'update',
+        collection: 'patients',
+        docId: 'pat-1',
+        data: { townVillage: undefined, address: 'Plot 4' },
+      },
+      known,
+    );
+    expect(E.isRight(mixed) && mixed.right.op.kind === 'update' && mixed.right.op.data).toEqual({
+      address: 'Plot 4',
+    });
+    const created = authorOp(create({ ...PATIENT, motherName: undefined }), context());
+    expect(
+      E.isRight(created) && created.right.op.kind === 'create' && created.right.op.data,
+    ).toEqual(PATIENT);
+  });
+
   it('refuses a second create of a document the replica holds', () => {
     const result = authorOp(create(), context({ current: { exists: true, vv: { x: 1 } } }));
     expect(E.isLeft(result) ? result.left.path : null).toBe('docId');
