@@ -36,6 +36,8 @@ export const describeFailure = (failure: SyncFailure): string => {
       return `the server expects op ${failure.seq} of this device, which it no longer holds`;
     case 'protocol':
       return failure.message;
+    case 'storage':
+      return `the replica's database: ${failure.message}`;
     default: {
       const unreachable: never = failure;
       return unreachable;

@@ -41,7 +41,9 @@ export type SyncFailure =
   /** The server expects an op this device no longer holds. */
   | { readonly kind: 'lost_ops'; readonly seq: number }
   /** The server's answers make no sense together (a loop of gaps or resets, a bad answer). */
-  | { readonly kind: 'protocol'; readonly message: string };
+  | { readonly kind: 'protocol'; readonly message: string }
+  /** The replica's own database holds something it cannot read (a damaged file, or a bug). */
+  | { readonly kind: 'storage'; readonly message: string };
 
 /** Where a cycle is. */
 export type SyncStage =

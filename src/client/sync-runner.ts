@@ -19,6 +19,7 @@ import { PushesAhead, pushStep } from './push-step.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
 import { snapshotStep } from './snapshot-step.ts';
+import { CorruptReplicaError } from './store/stored-json.ts';
 import { advance, nextCommand, type SyncFailure, startCycle } from './sync-machine.ts';
 import { isRetryable } from './transports/sync-transport.ts';
 
@@ -41,8 +42,25 @@ const transportFailure = (error: Parameters<typeof isRetryable>[0]): SyncFailure
   error,
 });
 
-/** Runs one cycle to its end. */
+/**
+ * Runs one cycle to its end. A replica whose database holds what it cannot read fails the cycle
+ * as a `storage` failure, a value like every other (its pending ops stay where they are).
+ */
 export const runCycle = async (context: ReplicaContext): Promise<SyncReport> => {
+  try {
+    return await runCycleOf(context);
+  } catch (error) {
+    if (!(error instanceof CorruptReplicaError)) throw error;
+    return {
+      ok: false,
+      failure: { kind: 'storage', message: error.message },
+      pushed: 0,
+      pulled: 0,
+    };
+  }
+};
+
+const runCycleOf = async (context: ReplicaContext): Promise<SyncReport> => {
   let pushed = 0;
   let pulled = 0;
   const report = (failure: SyncFailure | null): SyncReport => ({

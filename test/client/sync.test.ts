@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../src/adapters/http/http-exchange.ts';
 import type { Replica } from '../../src/client/replica.ts';
@@ -46,6 +47,33 @@ describe('sync through the in-process server', () => {
   afterEach(async () => {
     for (const r of open.splice(0)) await r.close();
     await harness.close();
+  });
+
+  it('a replica whose database holds an op it cannot read fails its syncs as a value, not a throw', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'immune-sync-corrupt-'));
+    try {
+      const path = join(dir, 'replica.db');
+      const first = await replicaOf(faults.handle, 'hwNorth', 'tablet-c', { path });
+      rightOf(await first.patients.create(patientData('Amina')));
+      await first.close();
+      // Damage the pending op behind the replica's back: an update of no field.
+      const db = new Database(path);
+      db.prepare(
+        `update outbox set op = json_set(op, '$.kind', 'update', '$.data', json('{}'))`,
+      ).run();
+      db.close();
+      const damaged = await replicaOf(faults.handle, 'hwNorth', 'tablet-c', { path });
+      open.push(damaged);
+      const failed: string[] = [];
+      damaged.on('sync_failed', ({ failure }) => failed.push(failure.kind));
+      const report = await damaged.sync();
+      expect(report).toMatchObject({ ok: false, failure: { kind: 'storage' } });
+      expect(failed).toEqual(['storage']);
+      expect((await damaged.status()).lastError?.failure.kind).toBe('storage');
+      expect((await damaged.status()).pending).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a new replica bootstraps the reference data from a snapshot', async () => {
