@@ -5,8 +5,10 @@
  *
  * Invariants:
  * 1. A migration, once released, never changes: a new schema is a new migration.
- * 2. The epoch and the secret are written exactly once, by the first migration; a restored
- *    copy keeps them, a new store gets new ones (so old cursors are `reset_required`).
+ * 2. The epoch and the secret are written by the first migration, the secret exactly once; a
+ *    new store gets new ones (so old cursors are `reset_required`). The epoch changes after
+ *    that only when a restored copy is given a new one (`epoch.ts`: a `backup` copy at its
+ *    first open, or `immune-sync new-epoch`).
  */
 import { randomBytes } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
