@@ -3,6 +3,7 @@
  * `new-epoch`. `verify` and `replay` show a progress bar on a TTY.
  */
 import { Command } from 'commander';
+import * as E from 'fp-ts/lib/Either.js';
 import { systemPrincipal } from '../functions/system-principal.ts';
 import { encodeDeviceStatus, encodeStatusOverview } from '../functions/wire/status-messages.ts';
 import { encodeVerifyResponse } from '../functions/wire/verify-messages.ts';
@@ -10,6 +11,7 @@ import { renewEpoch } from '../log/epoch.ts';
 import type { DeviceStatus } from '../log/operation-log.ts';
 import { SqlOperationLog } from '../log/sql-operation-log.ts';
 import { withSessionOptions } from './audit-commands.ts';
+import { readHeadsFile, writeHeadsFile } from './chain-heads-file.ts';
 import { fail, keyValueTable, print, printJson, table } from './cli-output.ts';
 import { progressDisplay } from './progress-bar.ts';
 import { DEFAULT_DB, openStore, type StoreOptions, withStoreOptions } from './store-options.ts';
@@ -65,15 +67,35 @@ const statusCommand = (): Command =>
     });
   });
 
+/** Options of `verify`: recorded chain heads to check against, a file to record them in. */
+interface VerifyOptions extends SessionOptions {
+  readonly heads?: string;
+  readonly recordHeads?: string;
+}
+
 const verifyCommand = (): Command =>
   withSessionOptions(
-    new Command('verify').description(
-      'check the hash chains and re-derive every projection from the log',
-    ),
-  ).action(async (options: SessionOptions) => {
+    new Command('verify')
+      .description('check the hash chains and re-derive every projection from the log')
+      .option(
+        '--heads <file>',
+        "also check that every device's hash chain still passes through the heads recorded in <file>",
+      )
+      .option(
+        '--record-heads <file>',
+        "after a clean run, write every device's chain head to <file>, to keep outside the database",
+      ),
+  ).action(async (options: VerifyOptions) => {
+    const recorded = options.heads === undefined ? undefined : await readHeadsFile(options.heads);
+    if (recorded !== undefined && E.isLeft(recorded)) {
+      orReport(recorded);
+      return;
+    }
     await withStore(options, async (log) => {
       const display = progressDisplay('verify', options.json !== true);
-      const report = await log.verify(display.progress).finally(() => display.stop());
+      const report = await log
+        .verify(display.progress, recorded?.right.heads)
+        .finally(() => display.stop());
       if (options.json === true) printJson(encodeVerifyResponse(report));
       else {
         print(
@@ -90,13 +112,31 @@ const verifyCommand = (): Command =>
             ),
           );
         }
+        if (recorded !== undefined) {
+          print(
+            `checked against ${recorded.right.heads.length} chain heads recorded at ${recorded.right.recordedAt}`,
+          );
+        }
         print(
           report.ok
             ? 'ok: the log and the projections agree'
             : `${report.problems.length} problems`,
         );
       }
-      if (!report.ok) fail('verify found problems');
+      if (!report.ok) {
+        fail(
+          options.recordHeads === undefined
+            ? 'verify found problems'
+            : 'verify found problems; no chain heads recorded',
+        );
+        return;
+      }
+      if (options.recordHeads !== undefined) {
+        await writeHeadsFile(options.recordHeads, report.heads, new Date());
+        if (options.json !== true) {
+          print(`recorded ${report.heads.length} chain heads in ${options.recordHeads}`);
+        }
+      }
     });
   });
 

@@ -140,10 +140,24 @@ export interface VerifyProblem {
   readonly detail: string;
 }
 
+/**
+ * The head of a device's hash chain: the stored link of its last logged op. Recorded outside
+ * the database (`immune-sync verify --record-heads`), heads pin every device's history up to
+ * them: a later `verify` against them finds a history that was changed and linked again, which
+ * the chains alone cannot (whoever can write the ops can write their links too).
+ */
+export interface ChainHead {
+  readonly deviceId: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+
 export interface VerifyReport {
   readonly ok: boolean;
   readonly checked: { readonly ops: number; readonly documents: number; readonly devices: number };
   readonly problems: readonly VerifyProblem[];
+  /** The chain head of every device with logged ops, by device id (not on the wire). */
+  readonly heads: readonly ChainHead[];
 }
 
 /** A rejected op kept with its reason, so no field data is lost. */
@@ -274,8 +288,11 @@ export interface OperationLog {
     dots: readonly { readonly deviceId: string; readonly seq: number }[],
   ): Promise<ReadonlyMap<string, readonly OpFlag[]>>;
 
-  /** Checks the hash chains and re-derives every projection from the log. */
-  verify(progress?: Progress): Promise<VerifyReport>;
+  /**
+   * Checks the hash chains and re-derives every projection from the log; with `recorded`
+   * heads (of an earlier `verify`), also that each device's chain still passes through them.
+   */
+  verify(progress?: Progress, recorded?: readonly ChainHead[]): Promise<VerifyReport>;
 
   /**
    * Rebuilds every projection and conflict record from the log (as of a cursor, if given: the

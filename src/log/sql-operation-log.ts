@@ -38,6 +38,7 @@ import { migrateToLatest } from './migrations.ts';
 import type {
   AppendRequest,
   AppendResult,
+  ChainHead,
   ConflictPage,
   ConflictQuery,
   DeviceStatus,
@@ -230,8 +231,8 @@ export class SqlOperationLog implements OperationLog {
     return flagsOfDots(this.db, dots);
   }
 
-  verify(progress?: Progress): Promise<VerifyReport> {
-    return verifyLog(this.db, this.#identity, progress);
+  verify(progress?: Progress, recorded?: readonly ChainHead[]): Promise<VerifyReport> {
+    return verifyLog(this.db, this.#identity, progress, recorded);
   }
 
   async replay(

@@ -11,6 +11,9 @@
  * 3. A document's checks stop at the first thing that makes the rest meaningless (an unknown
  *    collection, no projection row, columns that do not read); otherwise every check runs.
  * 4. The problem texts are part of `POST /v1/verify`'s answer: both backends give the same.
+ * 5. A recorded chain head (`ChainHead`, kept outside the store) must be the stored link of its
+ *    op; a recorded head whose op the chains never reach is a problem too. Heads pin what the
+ *    chains cannot: a history changed and linked again by someone who can write the store.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName, DocumentData } from '../domain/collection.ts';
@@ -27,7 +30,7 @@ import { ownFacilitiesOf, patientIdOf } from './document-scope.ts';
 import { chainHash, GENESIS_HASH } from './hash-chain.ts';
 import type { LogIdentity } from './log-identity.ts';
 import { decodeOpRow, type OpRow } from './op-rows.ts';
-import type { Progress, VerifyProblem, VerifyReport } from './operation-log.ts';
+import type { ChainHead, Progress, VerifyProblem, VerifyReport } from './operation-log.ts';
 
 /** A counter to call once per op checked; it reports every 1000th step, and the last. */
 export const progressTicker = (total: number, progress?: Progress): (() => void) => {
@@ -38,22 +41,34 @@ export const progressTicker = (total: number, progress?: Progress): (() => void)
   };
 };
 
-/** Where a device's chain stands after the ops seen so far: its last stored link, and how many. */
+/**
+ * Where a device's chain stands after the ops seen so far: its last stored link, the seq of that
+ * op, how many ops, and whether the chain passed through the device's recorded head (if any).
+ */
 export interface ChainTip {
   readonly hash: string;
+  readonly seq: number;
   readonly count: number;
+  readonly passedRecorded: boolean;
 }
 
-const START: ChainTip = { hash: GENESIS_HASH, count: 0 };
+const START: ChainTip = { hash: GENESIS_HASH, seq: 0, count: 0, passedRecorded: false };
+
+/** Recorded chain heads by device id (at most one per device: the last recorded wins). */
+export const recordedByDevice = (
+  recorded: readonly ChainHead[] = [],
+): ReadonlyMap<string, ChainHead> => new Map(recorded.map((head) => [head.deviceId, head]));
 
 /**
  * Follows the chains of `rows`, taken in (device, seq) order, on from `tips` (a run of rows may
- * continue the previous run's devices): each row must decode and link to its device's tip.
+ * continue the previous run's devices): each row must decode and link to its device's tip, and
+ * the op of a device's recorded head (`recorded`) must have that head as its stored link.
  */
 export const followChains = (
   identity: LogIdentity,
   tips: ReadonlyMap<string, ChainTip>,
   rows: readonly OpRow[],
+  recorded: ReadonlyMap<string, ChainHead> = new Map(),
 ): {
   readonly tips: ReadonlyMap<string, ChainTip>;
   readonly problems: readonly VerifyProblem[];
@@ -78,11 +93,47 @@ export const followChains = (
         detail: `op ${row.device_id}:${row.seq} does not match its link in the device's hash chain`,
       });
     }
+    const head = recorded.get(row.device_id);
+    const atHead = head !== undefined && head.seq === row.seq;
+    if (atHead && head.hash !== row.hash) {
+      problems.push({
+        kind: 'chain',
+        collection: row.collection,
+        docId: row.doc_id,
+        detail: `op ${row.device_id}:${row.seq} is not the recorded head of the device's hash chain: its history up to there was changed`,
+      });
+    }
     // Invariant 2: continue from the stored link.
-    next.set(row.device_id, { hash: row.hash, count: tip.count + 1 });
+    next.set(row.device_id, {
+      hash: row.hash,
+      seq: row.seq,
+      count: tip.count + 1,
+      passedRecorded: tip.passedRecorded || atHead,
+    });
   }
   return { tips: next, problems };
 };
+
+/** Recorded heads whose op the chains never reached (removed, or of a device now unknown). */
+export const missingHeadProblems = (
+  tips: ReadonlyMap<string, ChainTip>,
+  recorded: ReadonlyMap<string, ChainHead>,
+): readonly VerifyProblem[] =>
+  [...recorded.values()]
+    .filter((head) => tips.get(head.deviceId)?.passedRecorded !== true)
+    .map((head) => ({
+      kind: 'chain' as const,
+      collection: null,
+      docId: null,
+      detail: `device ${head.deviceId}: op ${head.seq}, the recorded head of its hash chain, is not in the log`,
+    }));
+
+/** The head of every chain followed, by device id. */
+export const chainHeadsOf = (tips: ReadonlyMap<string, ChainTip>): readonly ChainHead[] =>
+  [...tips.entries()]
+    .filter(([, tip]) => tip.count > 0)
+    .map(([deviceId, tip]) => ({ deviceId, seq: tip.seq, hash: tip.hash }))
+    .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
 
 /**
  * Checks each registered device against the tip its ops reached: its recorded chain head, and
@@ -250,4 +301,5 @@ export const projectionWithoutOps = (collection: string, docId: string): VerifyP
 export const verifyReport = (
   problems: readonly VerifyProblem[],
   checked: VerifyReport['checked'],
-): VerifyReport => ({ ok: problems.length === 0, checked, problems });
+  heads: readonly ChainHead[],
+): VerifyReport => ({ ok: problems.length === 0, checked, problems, heads });

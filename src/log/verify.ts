@@ -19,15 +19,18 @@ import { forEachDocument } from './document-stream.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
-import type { Progress, VerifyProblem, VerifyReport } from './operation-log.ts';
+import type { ChainHead, Progress, VerifyProblem, VerifyReport } from './operation-log.ts';
 import { decodeConflictRecord, decodeJsonText, FacilityIds, parseJson } from './stored-json.ts';
 import {
   type ChainTip,
+  chainHeadsOf,
   deviceProblems,
   documentProblems,
   followChains,
+  missingHeadProblems,
   progressTicker,
   projectionWithoutOps,
+  recordedByDevice,
   type StoredDocument,
   verifyReport,
 } from './verify-checks.ts';
@@ -38,9 +41,10 @@ const PAGE = 5000;
 const verifyChains = async (
   db: Kysely<LogTables>,
   identity: LogIdentity,
+  recorded: ReadonlyMap<string, ChainHead>,
   problems: VerifyProblem[],
   tick: () => void,
-): Promise<number> => {
+): Promise<{ readonly devices: number; readonly heads: readonly ChainHead[] }> => {
   const devices = await db
     .selectFrom('devices')
     .select(['device_id', 'acked_seq', 'chain_hash'])
@@ -69,7 +73,7 @@ const verifyChains = async (
     }
     const rows = await query.orderBy('device_id').orderBy('seq').limit(PAGE).execute();
     for (let i = 0; i < rows.length; i++) tick();
-    const followed = followChains(identity, tips, rows);
+    const followed = followChains(identity, tips, rows, recorded);
     for (const problem of followed.problems) problems.push(problem);
     tips = followed.tips;
     const tail = rows.at(-1);
@@ -77,7 +81,8 @@ const verifyChains = async (
     last = { device: tail.device_id, seq: tail.seq };
   }
   for (const problem of deviceProblems(tips, devices, rejected)) problems.push(problem);
-  return devices.length;
+  for (const problem of missingHeadProblems(tips, recorded)) problems.push(problem);
+  return { devices: devices.length, heads: chainHeadsOf(tips) };
 };
 
 /** What the store holds of one document: its projection row and live conflict records. */
@@ -124,11 +129,12 @@ export const verifyLog = async (
   db: Kysely<LogTables>,
   identity: LogIdentity,
   progress?: Progress,
+  recorded?: readonly ChainHead[],
 ): Promise<VerifyReport> => {
   const head = await headPosition(db);
   const tick = progressTicker(head * 2, progress);
   const problems: VerifyProblem[] = [];
-  const devices = await verifyChains(db, identity, problems, tick);
+  const chains = await verifyChains(db, identity, recordedByDevice(recorded), problems, tick);
 
   const seen = new Set<string>();
   await forEachDocument(db, head, async (doc) => {
@@ -144,5 +150,9 @@ export const verifyLog = async (
       problems.push(projectionWithoutOps(row.collection, row.doc_id));
     }
   }
-  return verifyReport(problems, { ops: head, documents: seen.size, devices });
+  return verifyReport(
+    problems,
+    { ops: head, documents: seen.size, devices: chains.devices },
+    chains.heads,
+  );
 };

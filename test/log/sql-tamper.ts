@@ -56,6 +56,14 @@ export const sqlTamper = (log: SqlOperationLog): LogTamper => ({
       .where('device_id', '=', deviceId)
       .execute();
   },
+  rewriteLink: async (deviceId, seq, hash) => {
+    await log.db
+      .updateTable('ops')
+      .set({ hash })
+      .where('device_id', '=', deviceId)
+      .where('seq', '=', seq)
+      .execute();
+  },
   dropLastOp: async () => {
     const row = await log.db
       .selectFrom('ops')

@@ -61,6 +61,14 @@ export const tablesTamper = (tablesDb: TablesDB, databaseId: string): LogTamper 
         data: { chainHash: hash },
       });
     },
+    rewriteLink: async (deviceId, seq, hash) => {
+      const [row] = await rowsOf('sync_ops', [
+        Query.equal('deviceId', deviceId),
+        Query.equal('seq', seq),
+      ]);
+      if (row === undefined) throw new Error(`no op ${deviceId}:${seq}`);
+      await tablesDb.updateRow({ databaseId, tableId: 'sync_ops', rowId: row.$id, data: { hash } });
+    },
     dropLastOp: async () => {
       const last = await readHead(tablesDb, databaseId);
       for (const row of await rowsOf('sync_visibility', [Query.equal('atPosition', last)])) {

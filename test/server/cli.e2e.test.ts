@@ -5,8 +5,13 @@
  * `bin/immune-sync.js` shim.
  */
 
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainHash, GENESIS_HASH } from '../../src/log/hash-chain.ts';
+import { identityOf } from '../../src/log/log-identity.ts';
+import { type OpRow, readOpRow } from '../../src/log/op-rows.ts';
 import { makeConflicts } from '../functions/conflict-scenario.ts';
 import { patientBatch, pushBody } from '../functions/sync-fixtures.ts';
 import { jsonOutput, runCli } from './cli-process.ts';
@@ -33,6 +38,41 @@ afterAll(async () => {
 });
 
 const db = () => ['--db', workspace.db];
+
+/**
+ * What someone who can write the database could do: change the name in a device's first patient
+ * create, link that device's chain again from there, and set its recorded head.
+ */
+const forgeFirstPatientName = (file: string): void => {
+  const sqlite = new Database(file);
+  try {
+    const first = sqlite
+      .prepare(
+        "select device_id, seq, body from ops where collection = 'patients' and device_id not like 'server.%' order by position limit 1",
+      )
+      .get() as { device_id: string; seq: number; body: string };
+    const body = first.body.replace(/"fullName":"[^"]*"/, '"fullName":"Forged Name"');
+    expect(body).not.toBe(first.body);
+    sqlite
+      .prepare('update ops set body = ? where device_id = ? and seq = ?')
+      .run(body, first.device_id, first.seq);
+    const rows = sqlite
+      .prepare('select * from ops where device_id = ? order by seq')
+      .all(first.device_id) as OpRow[];
+    // The cursor a decoded op carries needs an identity; the chain does not hash it.
+    const identity = identityOf('forger', '00');
+    let link = GENESIS_HASH;
+    for (const row of rows) {
+      link = chainHash(link, readOpRow(identity, row));
+      sqlite.prepare('update ops set hash = ? where position = ?').run(link, row.position);
+    }
+    sqlite
+      .prepare('update devices set chain_hash = ? where device_id = ?')
+      .run(link, first.device_id);
+  } finally {
+    sqlite.close();
+  }
+};
 
 describe('the command line', () => {
   it('reads the database: status, conflicts and history, as JSON and as tables', async () => {
@@ -163,6 +203,54 @@ describe('the command line', () => {
     expect(renewed.code).toBe(0);
     expect(renewed.stdout).toContain("the log's epoch is now");
     expect(await pullFrom(workspace.db)).toEqual({ old: 409, fresh: 200 });
+  });
+
+  it('records chain heads, and finds against them a history changed and linked again', async () => {
+    const copy = join(workspace.dir, 'forged.db');
+    const heads = join(workspace.dir, 'heads.json');
+    expect((await runCli(['backup', ...db(), '--to', copy])).code).toBe(0);
+    const recorded = await runCli(['verify', '--db', copy, '--record-heads', heads]);
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toMatch(/recorded \d+ chain heads in /);
+    const file: unknown = JSON.parse(await readFile(heads, 'utf8'));
+    expect(prop(file, 'format')).toBe('immune-sync chain heads');
+    const listed = prop(file, 'heads');
+    expect(Array.isArray(listed) && listed.length).toBeGreaterThan(1);
+
+    forgeFirstPatientName(copy);
+    expect((await runCli(['replay', '--db', copy])).code).toBe(0);
+    const plain = await runCli(['verify', '--db', copy]);
+    expect(plain.code).toBe(0);
+    const checked = await runCli(['verify', '--db', copy, '--heads', heads]);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain("is not the recorded head of the device's hash chain");
+    expect(checked.stdout).toMatch(/checked against \d+ chain heads recorded at /);
+    const refused = await runCli([
+      'verify',
+      '--db',
+      copy,
+      '--heads',
+      heads,
+      '--record-heads',
+      join(workspace.dir, 'not-written.json'),
+    ]);
+    expect(refused.stderr).toContain('no chain heads recorded');
+    await expect(readFile(join(workspace.dir, 'not-written.json'))).rejects.toThrow();
+
+    const bad = join(workspace.dir, 'bad-heads.json');
+    await writeFile(
+      bad,
+      JSON.stringify({
+        format: 'immune-sync chain heads',
+        version: 1,
+        recordedAt: 'today',
+        heads: [{ deviceId: 'tab-1', seq: 1, hash: 'not a digest' }],
+      }),
+    );
+    const unread = await runCli(['verify', '--db', copy, '--heads', bad]);
+    expect(unread.code).toBe(1);
+    expect(unread.stderr).toContain('invalid');
+    expect(unread.stderr).toContain('heads.0.hash');
   });
 
   it('the bin shim runs the command line through tsx', async () => {

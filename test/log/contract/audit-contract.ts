@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SchemaRegistry } from '../../../src/domain/operation.ts';
+import { chainHash, GENESIS_HASH } from '../../../src/log/hash-chain.ts';
 import { leftOf, rightOf } from '../../domain/expect-either.ts';
 import {
   admin,
@@ -16,6 +17,8 @@ import {
   workerA,
 } from '../log-fixtures.ts';
 import { type LogFactory, withLog } from './log-fixture.ts';
+
+const HEX_64 = /^[0-9a-f]{64}$/;
 
 /** A registry that knows schema 0, whose ops are the same as schema 1's. */
 const WITH_SCHEMA_ZERO: SchemaRegistry = {
@@ -37,6 +40,11 @@ export const auditContract = (factory: LogFactory): void => {
           ok: true,
           checked: { ops: 5, documents: 4, devices: 2 },
           problems: [],
+          heads: [
+            { deviceId: 'server.seed', seq: 3, hash: expect.stringMatching(HEX_64) },
+            // Its third op, rejected, is not in its chain.
+            { deviceId: 'tablet-a1', seq: 2, hash: expect.stringMatching(HEX_64) },
+          ],
         });
 
         await tamper.rewriteOpBody('tablet-a1', 2, (body) => body.replace('Halima', 'Hauwa'));
@@ -132,6 +140,63 @@ export const auditContract = (factory: LogFactory): void => {
         await tamper.forgeChainHead('tablet-a1', 'f'.repeat(64));
         const kinds = (await log.verify()).problems.map((p) => p.kind).sort();
         expect(kinds).toEqual(['chain', 'conflicts']);
+      }));
+
+    it('recorded chain heads find a history that was changed, linked again and replayed', () =>
+      withLog(factory, async ({ log, tamper }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await tablet.write('patients', 'p1', 'update', { motherName: 'Halima' });
+        await tablet.write('patients', 'p1', 'update', { sex: 'F' });
+        const recorded = (await log.verify()).heads;
+        expect(recorded.find((h) => h.deviceId === 'tablet-a1')?.seq).toBe(3);
+        expect(await log.verify(undefined, recorded)).toMatchObject({ ok: true, problems: [] });
+
+        // A forger who can write the database changes op 2, links the chain again from there,
+        // sets the chain head and rebuilds the projections: the chains alone pass.
+        await tamper.rewriteOpBody('tablet-a1', 2, (body) => body.replace('Halima', 'Hauwa'));
+        let link = GENESIS_HASH;
+        for (const op of rightOf(await log.documentOps(admin, 'patients', 'p1'))) {
+          link = chainHash(link, op);
+          await tamper.rewriteLink('tablet-a1', op.seq, link);
+        }
+        await tamper.forgeChainHead('tablet-a1', link);
+        await log.replay();
+        const forged = await log.verify();
+        expect(forged.ok).toBe(true);
+        expect(forged.heads).not.toEqual(recorded);
+
+        const checked = await log.verify(undefined, recorded);
+        expect(checked.ok).toBe(false);
+        expect(checked.problems).toEqual([
+          {
+            kind: 'chain',
+            collection: 'patients',
+            docId: 'p1',
+            detail:
+              "op tablet-a1:3 is not the recorded head of the device's hash chain: its history up to there was changed",
+          },
+        ]);
+      }));
+
+    it('a recorded chain head whose op is gone is reported', () =>
+      withLog(factory, async ({ log, tamper }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        const recorded = [
+          ...(await log.verify()).heads,
+          { deviceId: 'tablet-gone', seq: 4, hash: 'a'.repeat(64) },
+        ];
+        await tamper.dropLastOp();
+        const problems = (await log.verify(undefined, recorded)).problems.map((p) => p.detail);
+        expect(problems).toContain(
+          'device tablet-a1: op 1, the recorded head of its hash chain, is not in the log',
+        );
+        expect(problems).toContain(
+          'device tablet-gone: op 4, the recorded head of its hash chain, is not in the log',
+        );
       }));
 
     it('logged ops carry their audit flags: skewed, possible duplicate, upcast', () =>

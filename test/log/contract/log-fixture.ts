@@ -28,6 +28,8 @@ export interface LogTamper {
   }): Promise<void>;
   /** Sets the recorded head of a device's hash chain. */
   forgeChainHead(deviceId: string, hash: string): Promise<void>;
+  /** Sets the stored link of an op in its device's hash chain. */
+  rewriteLink(deviceId: string, seq: number, hash: string): Promise<void>;
   /** Removes the last op, as a restore from an older backup of the same epoch would. */
   dropLastOp(): Promise<void>;
 }

@@ -33,6 +33,7 @@ import type { LogOptions } from '../../../log/log-options.ts';
 import type {
   AppendRequest,
   AppendResult,
+  ChainHead,
   ConflictPage,
   ConflictQuery,
   DeviceStatus,
@@ -221,8 +222,8 @@ export class TablesOperationLog implements OperationLog {
     return flagsOfDots(this.#store, dots);
   }
 
-  verify(progress?: Progress): Promise<VerifyReport> {
-    return verifyLog(this.#store, this.#identity, progress);
+  verify(progress?: Progress, recorded?: readonly ChainHead[]): Promise<VerifyReport> {
+    return verifyLog(this.#store, this.#identity, progress, recorded);
   }
 
   replay(

@@ -10,14 +10,22 @@ import { COLLECTION_NAMES, CollectionNameCodec } from '../../../domain/collectio
 import { canonicalJson } from '../../../log/canonical-json.ts';
 import { documentKey } from '../../../log/document-scope.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
-import type { Progress, VerifyProblem, VerifyReport } from '../../../log/operation-log.ts';
+import type {
+  ChainHead,
+  Progress,
+  VerifyProblem,
+  VerifyReport,
+} from '../../../log/operation-log.ts';
 import { decodeConflictRecord } from '../../../log/stored-json.ts';
 import {
+  chainHeadsOf,
   deviceProblems,
   documentProblems,
   followChains,
+  missingHeadProblems,
   progressTicker,
   projectionWithoutOps,
+  recordedByDevice,
   type StoredProjection,
   verifyReport,
 } from '../../../log/verify-checks.ts';
@@ -78,6 +86,7 @@ export const verifyLog = async (
   store: LogStore,
   identity: LogIdentity,
   progress?: Progress,
+  recorded?: readonly ChainHead[],
 ): Promise<VerifyReport> => {
   const head = await headOf(store);
   const tick = progressTicker(head * 2, progress);
@@ -97,7 +106,8 @@ export const verifyLog = async (
     a.device_id !== b.device_id ? (a.device_id < b.device_id ? -1 : 1) : a.seq - b.seq,
   );
   for (let i = 0; i < bySeq.length; i++) tick();
-  const chains = followChains(identity, new Map(), bySeq);
+  const heads = recordedByDevice(recorded);
+  const chains = followChains(identity, new Map(), bySeq, heads);
   for (const problem of chains.problems) problems.push(problem);
   const rejected = new Map<string, number>();
   for (const raw of await store.all(QUARANTINE_TABLE, [])) {
@@ -106,6 +116,7 @@ export const verifyLog = async (
   }
   const devices = (await store.all(DEVICES_TABLE, [])).map(deviceRowOf);
   for (const problem of deviceProblems(chains.tips, devices, rejected)) problems.push(problem);
+  for (const problem of missingHeadProblems(chains.tips, heads)) problems.push(problem);
 
   // Documents: each row against the fold of its ops.
   const stored = new Map<string, Models.DefaultRow>();
@@ -133,5 +144,9 @@ export const verifyLog = async (
     const [collection, docId] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
     problems.push(projectionWithoutOps(collection, docId));
   }
-  return verifyReport(problems, { ops: head, documents: seen.size, devices: devices.length });
+  return verifyReport(
+    problems,
+    { ops: head, documents: seen.size, devices: devices.length },
+    chainHeadsOf(chains.tips),
+  );
 };
