@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { CollectionNameCodec } from '../domain/collections.ts';
+import { dataOf } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
 import { decodeSystemPrincipal } from '../functions/system-principal.ts';
 import { encodeConflict } from '../functions/wire/conflict-messages.ts';
@@ -60,12 +61,27 @@ const historyCommand = (): Command =>
       if (history.doc.disputed.length > 0) print(`disputed: ${history.doc.disputed.join(', ')}`);
       print(
         table(
-          ['op', 'kind', 'author', 'received', 'applied', 'lost', 'defeated by', 'flags'],
+          [
+            'op',
+            'kind',
+            'author',
+            'device time',
+            'received',
+            'wrote',
+            'applied',
+            'lost',
+            'defeated by',
+            'flags',
+          ],
           history.timeline.map(({ op, outcome }) => [
             `${op.deviceId}:${op.seq}`,
             op.kind,
             `${op.author.userId} (${op.author.role})`,
+            new Date(op.hlc.ms).toISOString(),
             new Date(op.receivedAt).toISOString(),
+            Object.entries(dataOf(op))
+              .map(([field, value]) => `${field}=${JSON.stringify(value)}`)
+              .join('\n'),
             outcome.applied.join(', '),
             outcome.lost
               .map((l) => `${l.field} → ${l.to.deviceId}:${l.to.seq} (${l.rule})`)

@@ -97,6 +97,14 @@ describe('the command line', () => {
     expect(table.stdout).toContain(ids.devices[0]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown collection');
+
+    // The table form of a history says who wrote what, when on the device and at the server.
+    const shown = await runCli(['history', 'patients', ids.patients[0] ?? '', ...db()]);
+    expect(shown.code).toBe(0);
+    for (const column of ['author', 'device time', 'received', 'wrote', 'lost']) {
+      expect(shown.stdout).toContain(column);
+    }
+    expect(shown.stdout).toMatch(/fullName="[^"]+"/);
   });
 
   it('resolves a conflict once, replays the log, and verifies it', async () => {
