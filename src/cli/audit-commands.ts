@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import { dataOf } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
+import { readPrincipalsFile } from '../functions/principals-file.ts';
 import { decodeSystemPrincipal } from '../functions/system-principal.ts';
 import { encodeConflict } from '../functions/wire/conflict-messages.ts';
 import { encodeHistoryResponse } from '../functions/wire/history-messages.ts';
@@ -168,6 +169,30 @@ const collect = (value: string, previous: readonly string[]): readonly string[] 
   value,
 ];
 
+/** The roles that may resolve a conflict (PROTOCOL.md, Roles: auditors; admins do everything). */
+const RESOLVER_ROLES: ReadonlySet<string> = new Set(['auditor', 'admin']);
+
+/**
+ * With `--principals`, the `--user` a resolution records must be an auditor or an admin there;
+ * false after reporting why not. Without it, the name is recorded as given.
+ */
+const isKnownResolver = async (options: AuditOptions): Promise<boolean> => {
+  if (options.principals === undefined) return true;
+  const entries = await readPrincipalsFile(options.principals);
+  if (E.isLeft(entries)) {
+    fail(entries.left);
+    return false;
+  }
+  const roles = entries.right.filter((e) => e.userId === options.user).map((e) => e.role);
+  if (roles.some((role) => RESOLVER_ROLES.has(role))) return true;
+  fail(
+    roles.length === 0
+      ? `forbidden: --user ${options.user} is not in the principals file ${options.principals}`
+      : `forbidden: --user ${options.user} is ${roles.join(', ')} in the principals file, not an auditor or an admin`,
+  );
+  return false;
+};
+
 const resolveCommand = (): Command =>
   withAuditor(
     new Command('resolve')
@@ -188,6 +213,7 @@ const resolveCommand = (): Command =>
     }
     const auditor = auditorOf(options);
     if (auditor === undefined) return;
+    if (!(await isKnownResolver(options))) return;
     await withStore(options, async (log) => {
       const result = orReport(await log.resolve(auditor, conflictId, data));
       if (result === undefined) return;

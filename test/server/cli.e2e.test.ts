@@ -108,6 +108,30 @@ describe('the command line', () => {
   });
 
   it('resolves a conflict once, replays the log, and verifies it', async () => {
+    // With a principals file, the user recorded must be an auditor or an admin in it.
+    const resolveAs = (user: string) =>
+      runCli([
+        'resolve',
+        ids.toResolve,
+        '--set',
+        'fullName=Not Allowed',
+        ...db(),
+        '--principals',
+        workspace.principals,
+        '--user',
+        user,
+      ]);
+    const [unknownUser, worker] = await Promise.all([
+      resolveAs('auditor-cli'),
+      resolveAs('hw-north'),
+    ]);
+    expect(unknownUser.code).toBe(1);
+    expect(unknownUser.stderr).toContain(
+      'forbidden: --user auditor-cli is not in the principals file',
+    );
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toContain('is health_worker in the principals file');
+
     const resolved = await runCli([
       'resolve',
       ids.toResolve,
