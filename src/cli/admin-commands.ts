@@ -11,7 +11,7 @@ import { renewEpoch } from '../log/epoch.ts';
 import type { DeviceStatus } from '../log/operation-log.ts';
 import { SqlOperationLog } from '../log/sql-operation-log.ts';
 import { withSessionOptions } from './audit-commands.ts';
-import { readHeadsFile, writeHeadsFile } from './chain-heads-file.ts';
+import { readHeadsFile, recordTargetRefusal, writeHeadsFile } from './chain-heads-file.ts';
 import { fail, keyValueTable, print, printJson, table } from './cli-output.ts';
 import { progressDisplay } from './progress-bar.ts';
 import { DEFAULT_DB, openStore, type StoreOptions, withStoreOptions } from './store-options.ts';
@@ -79,11 +79,11 @@ const verifyCommand = (): Command =>
       .description('check the hash chains and re-derive every projection from the log')
       .option(
         '--heads <file>',
-        "also check that every device's hash chain still passes through the heads recorded in <file>",
+        "also check that every device's hash chain still passes through its head recorded in <file>, and the log up to the position recorded there",
       )
       .option(
         '--record-heads <file>',
-        "after a clean run, write every device's chain head to <file>, to keep outside the database",
+        "after a clean run, write every device's chain head and a digest of the log to <file>, to keep outside the database",
       ),
   ).action(async (options: VerifyOptions) => {
     const recorded = options.heads === undefined ? undefined : await readHeadsFile(options.heads);
@@ -91,10 +91,17 @@ const verifyCommand = (): Command =>
       orReport(recorded);
       return;
     }
+    if (options.recordHeads !== undefined) {
+      const refusal = await recordTargetRefusal(options.recordHeads, options.heads);
+      if (refusal !== undefined) {
+        orReport(E.left(refusal));
+        return;
+      }
+    }
     await withStore(options, async (log) => {
       const display = progressDisplay('verify', options.json !== true);
       const report = await log
-        .verify(display.progress, recorded?.right.heads)
+        .verify(display.progress, recorded?.right.record)
         .finally(() => display.stop());
       if (options.json === true) printJson(encodeVerifyResponse(report));
       else {
@@ -114,7 +121,7 @@ const verifyCommand = (): Command =>
         }
         if (recorded !== undefined) {
           print(
-            `checked against ${recorded.right.heads.length} chain heads recorded at ${recorded.right.recordedAt}`,
+            `checked against ${recorded.right.record.heads.length} chain heads and the log up to position ${recorded.right.record.log.position}, recorded at ${recorded.right.recordedAt}`,
           );
         }
         print(
@@ -132,9 +139,11 @@ const verifyCommand = (): Command =>
         return;
       }
       if (options.recordHeads !== undefined) {
-        await writeHeadsFile(options.recordHeads, report.heads, new Date());
+        await writeHeadsFile(options.recordHeads, report.record, new Date());
         if (options.json !== true) {
-          print(`recorded ${report.heads.length} chain heads in ${options.recordHeads}`);
+          print(
+            `recorded ${report.record.heads.length} chain heads and the log up to position ${report.record.log.position} in ${options.recordHeads}`,
+          );
         }
       }
     });

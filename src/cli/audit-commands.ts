@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import { dataOf } from '../domain/operation.ts';
-import type { Principal } from '../domain/principal.ts';
+import type { Principal, Role } from '../domain/principal.ts';
 import { readPrincipalsFile } from '../functions/principals-file.ts';
 import { decodeSystemPrincipal } from '../functions/system-principal.ts';
 import { encodeConflict } from '../functions/wire/conflict-messages.ts';
@@ -29,9 +29,18 @@ export const withSessionOptions = (command: Command): Command =>
     )
     .option('--json', 'print JSON instead of tables');
 
+/**
+ * A time in ms as ISO text; a device clock may be past what a date can hold (the server accepts
+ * it and flags it `skewed`), and is then shown as the number it is.
+ */
+const timeText = (ms: number): string => {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms` : date.toISOString();
+};
+
 /** The auditor the command acts as, or undefined after reporting a bad `--user`. */
-const auditorOf = (options: AuditOptions): Principal | undefined => {
-  const principal = decodeSystemPrincipal(options.user, 'auditor');
+const auditorOf = (options: AuditOptions, role: Role = 'auditor'): Principal | undefined => {
+  const principal = decodeSystemPrincipal(options.user, role);
   if (E.isRight(principal)) return principal.right;
   fail(`--user: ${principal.left.message}`, 2);
   return undefined;
@@ -78,8 +87,8 @@ const historyCommand = (): Command =>
             `${op.deviceId}:${op.seq}`,
             op.kind,
             `${op.author.userId} (${op.author.role})`,
-            new Date(op.hlc.ms).toISOString(),
-            new Date(op.receivedAt).toISOString(),
+            timeText(op.hlc.ms),
+            timeText(op.receivedAt),
             Object.entries(dataOf(op))
               .map(([field, value]) => `${field}=${JSON.stringify(value)}`)
               .join('\n'),
@@ -170,27 +179,29 @@ const collect = (value: string, previous: readonly string[]): readonly string[] 
 ];
 
 /** The roles that may resolve a conflict (PROTOCOL.md, Roles: auditors; admins do everything). */
-const RESOLVER_ROLES: ReadonlySet<string> = new Set(['auditor', 'admin']);
+const RESOLVER_ROLES: ReadonlySet<Role> = new Set<Role>(['auditor', 'admin']);
 
 /**
- * With `--principals`, the `--user` a resolution records must be an auditor or an admin there;
- * false after reporting why not. Without it, the name is recorded as given.
+ * The role a resolution records for `--user`: with `--principals`, the user's role there, which
+ * must be auditor or admin (undefined after reporting why not); without it, auditor, the name
+ * recorded as given.
  */
-const isKnownResolver = async (options: AuditOptions): Promise<boolean> => {
-  if (options.principals === undefined) return true;
+const resolverRole = async (options: AuditOptions): Promise<Role | undefined> => {
+  if (options.principals === undefined) return 'auditor';
   const entries = await readPrincipalsFile(options.principals);
   if (E.isLeft(entries)) {
     fail(entries.left);
-    return false;
+    return undefined;
   }
   const roles = entries.right.filter((e) => e.userId === options.user).map((e) => e.role);
-  if (roles.some((role) => RESOLVER_ROLES.has(role))) return true;
+  const role = roles.find((r) => RESOLVER_ROLES.has(r));
+  if (role !== undefined) return role;
   fail(
     roles.length === 0
       ? `forbidden: --user ${options.user} is not in the principals file ${options.principals}`
       : `forbidden: --user ${options.user} is ${roles.join(', ')} in the principals file, not an auditor or an admin`,
   );
-  return false;
+  return undefined;
 };
 
 const resolveCommand = (): Command =>
@@ -211,9 +222,10 @@ const resolveCommand = (): Command =>
       if (parsed === undefined) return fail(`--set takes field=value, not ${assignment}`, 2);
       data[parsed[0]] = parsed[1];
     }
-    const auditor = auditorOf(options);
+    const role = await resolverRole(options);
+    if (role === undefined) return;
+    const auditor = auditorOf(options, role);
     if (auditor === undefined) return;
-    if (!(await isKnownResolver(options))) return;
     await withStore(options, async (log) => {
       const result = orReport(await log.resolve(auditor, conflictId, data));
       if (result === undefined) return;

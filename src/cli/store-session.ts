@@ -38,7 +38,9 @@ export const withStore = async (
 /** The right side of a result, or undefined after reporting the refusal. */
 export const orReport = <A>(result: E.Either<SyncError, A>): A | undefined => {
   if (E.isRight(result)) return result.right;
-  const where = result.left.path === undefined ? '' : ` (at ${result.left.path})`;
+  const { path, message } = result.left;
+  // Validation messages name their path already (`... at data.fullName`).
+  const where = path === undefined || message.endsWith(`at ${path}`) ? '' : ` (at ${path})`;
   fail(`${result.left.code}: ${result.left.message}${where}`);
   return undefined;
 };

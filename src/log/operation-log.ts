@@ -152,12 +152,29 @@ export interface ChainHead {
   readonly hash: string;
 }
 
+/**
+ * A digest of the log up to a position: sha256 over each op's position, dot and link, in
+ * position order. Each link hashes its op, so the digest pins the log's content, order and
+ * completeness up to there, across devices (which the heads, device by device, do not).
+ */
+export interface LogDigest {
+  readonly position: number;
+  readonly digest: string;
+}
+
+/** What a clean `verify` records, for later runs to check against (not on the wire). */
+export interface ChainRecord {
+  /** The chain head of every device with logged ops, by device id. */
+  readonly heads: readonly ChainHead[];
+  /** The whole log, up to the head the run read. */
+  readonly log: LogDigest;
+}
+
 export interface VerifyReport {
   readonly ok: boolean;
   readonly checked: { readonly ops: number; readonly documents: number; readonly devices: number };
   readonly problems: readonly VerifyProblem[];
-  /** The chain head of every device with logged ops, by device id (not on the wire). */
-  readonly heads: readonly ChainHead[];
+  readonly record: ChainRecord;
 }
 
 /** A rejected op kept with its reason, so no field data is lost. */
@@ -289,10 +306,11 @@ export interface OperationLog {
   ): Promise<ReadonlyMap<string, readonly OpFlag[]>>;
 
   /**
-   * Checks the hash chains and re-derives every projection from the log; with `recorded`
-   * heads (of an earlier `verify`), also that each device's chain still passes through them.
+   * Checks the hash chains and re-derives every projection from the log; with what an earlier
+   * clean run recorded, also that each device's chain still passes through its recorded head
+   * and that the log up to the recorded digest's position is the one digested.
    */
-  verify(progress?: Progress, recorded?: readonly ChainHead[]): Promise<VerifyReport>;
+  verify(progress?: Progress, recorded?: ChainRecord): Promise<VerifyReport>;
 
   /**
    * Rebuilds every projection and conflict record from the log (as of a cursor, if given: the

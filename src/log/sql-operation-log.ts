@@ -38,7 +38,7 @@ import { migrateToLatest } from './migrations.ts';
 import type {
   AppendRequest,
   AppendResult,
-  ChainHead,
+  ChainRecord,
   ConflictPage,
   ConflictQuery,
   DeviceStatus,
@@ -231,7 +231,7 @@ export class SqlOperationLog implements OperationLog {
     return flagsOfDots(this.db, dots);
   }
 
-  verify(progress?: Progress, recorded?: readonly ChainHead[]): Promise<VerifyReport> {
+  verify(progress?: Progress, recorded?: ChainRecord): Promise<VerifyReport> {
     return verifyLog(this.db, this.#identity, progress, recorded);
   }
 

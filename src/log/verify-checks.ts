@@ -13,8 +13,11 @@
  * 4. The problem texts are part of `POST /v1/verify`'s answer: both backends give the same.
  * 5. A recorded chain head (`ChainHead`, kept outside the store) must be the stored link of its
  *    op; a recorded head whose op the chains never reach is a problem too. Heads pin what the
- *    chains cannot: a history changed and linked again by someone who can write the store.
+ *    chains cannot: a history changed and linked again by someone who can write the store. A
+ *    recorded log digest (`LogDigest`) must equal the digest of the log up to its position: it
+ *    pins the order of the devices' ops among each other, which no chain holds.
  */
+import { createHash, type Hash } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName, DocumentData } from '../domain/collection.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
@@ -30,7 +33,14 @@ import { ownFacilitiesOf, patientIdOf } from './document-scope.ts';
 import { chainHash, GENESIS_HASH } from './hash-chain.ts';
 import type { LogIdentity } from './log-identity.ts';
 import { decodeOpRow, type OpRow } from './op-rows.ts';
-import type { ChainHead, Progress, VerifyProblem, VerifyReport } from './operation-log.ts';
+import type {
+  ChainHead,
+  ChainRecord,
+  LogDigest,
+  Progress,
+  VerifyProblem,
+  VerifyReport,
+} from './operation-log.ts';
 
 /** A counter to call once per op checked; it reports every 1000th step, and the last. */
 export const progressTicker = (total: number, progress?: Progress): (() => void) => {
@@ -127,6 +137,62 @@ export const missingHeadProblems = (
       docId: null,
       detail: `device ${head.deviceId}: op ${head.seq}, the recorded head of its hash chain, is not in the log`,
     }));
+
+/** What the log digest reads of an op row (see `LogDigest`). */
+type DigestedRow = Pick<OpRow, 'position' | 'device_id' | 'seq' | 'hash'>;
+
+/**
+ * The digest of the log (`LogDigest`), fed its op rows in position order, and its value at a
+ * recorded digest's position, to compare with it.
+ */
+export class LogDigester {
+  readonly #hash: Hash = createHash('sha256');
+  readonly #pinned: number | undefined;
+  #atPinned: string | undefined;
+
+  constructor(pinned?: number) {
+    this.#pinned = pinned;
+  }
+
+  add(row: DigestedRow): void {
+    if (this.#pinned !== undefined && this.#atPinned === undefined && row.position > this.#pinned) {
+      this.#atPinned = this.#hash.copy().digest('hex');
+    }
+    this.#hash.update(`${row.position}\t${row.device_id}\t${row.seq}\t${row.hash}\n`);
+  }
+
+  /** The digest of every row added, which were those up to `head`. */
+  digest(head: number): LogDigest {
+    return { position: head, digest: this.#hash.copy().digest('hex') };
+  }
+
+  /** The digest of the rows up to the pinned position. */
+  pinnedDigest(): string {
+    return this.#atPinned ?? this.#hash.copy().digest('hex');
+  }
+}
+
+/** The log against its recorded digest, if one was given (`digester` pinned at its position). */
+export const logDigestProblems = (
+  recorded: LogDigest | undefined,
+  head: number,
+  digester: LogDigester,
+): readonly VerifyProblem[] => {
+  if (recorded === undefined) return [];
+  const problem = (detail: string): readonly VerifyProblem[] => [
+    { kind: 'chain', collection: null, docId: null, detail },
+  ];
+  if (head < recorded.position) {
+    return problem(
+      `the log ends at position ${head}, before position ${recorded.position} of its recorded digest: ops were removed`,
+    );
+  }
+  return digester.pinnedDigest() === recorded.digest
+    ? []
+    : problem(
+        `the log up to position ${recorded.position} differs from its recorded digest: an op there was changed, moved, added or removed`,
+      );
+};
 
 /** The head of every chain followed, by device id. */
 export const chainHeadsOf = (tips: ReadonlyMap<string, ChainTip>): readonly ChainHead[] =>
@@ -301,5 +367,5 @@ export const projectionWithoutOps = (collection: string, docId: string): VerifyP
 export const verifyReport = (
   problems: readonly VerifyProblem[],
   checked: VerifyReport['checked'],
-  heads: readonly ChainHead[],
-): VerifyReport => ({ ok: problems.length === 0, checked, problems, heads });
+  record: ChainRecord,
+): VerifyReport => ({ ok: problems.length === 0, checked, problems, record });

@@ -19,7 +19,13 @@ import { forEachDocument } from './document-stream.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
-import type { ChainHead, Progress, VerifyProblem, VerifyReport } from './operation-log.ts';
+import type {
+  ChainHead,
+  ChainRecord,
+  Progress,
+  VerifyProblem,
+  VerifyReport,
+} from './operation-log.ts';
 import { decodeConflictRecord, decodeJsonText, FacilityIds, parseJson } from './stored-json.ts';
 import {
   type ChainTip,
@@ -27,6 +33,8 @@ import {
   deviceProblems,
   documentProblems,
   followChains,
+  LogDigester,
+  logDigestProblems,
   missingHeadProblems,
   progressTicker,
   projectionWithoutOps,
@@ -124,17 +132,49 @@ const storedDocument = async (
   };
 };
 
+/** The digest of the log up to `head` (`LogDigest`), read in position order, a page at a time. */
+const digestLog = async (
+  db: Kysely<LogTables>,
+  head: number,
+  pinned: number | undefined,
+): Promise<LogDigester> => {
+  const digester = new LogDigester(pinned);
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('ops')
+      .select(['position', 'device_id', 'seq', 'hash'])
+      .where('position', '>', after)
+      .where('position', '<=', head)
+      .orderBy('position')
+      .limit(PAGE)
+      .execute();
+    for (const row of rows) digester.add(row);
+    const tail = rows.at(-1);
+    if (tail === undefined || rows.length < PAGE) return digester;
+    after = tail.position;
+  }
+};
+
 /** Verifies the whole log (see the module). */
 export const verifyLog = async (
   db: Kysely<LogTables>,
   identity: LogIdentity,
   progress?: Progress,
-  recorded?: readonly ChainHead[],
+  recorded?: ChainRecord,
 ): Promise<VerifyReport> => {
   const head = await headPosition(db);
   const tick = progressTicker(head * 2, progress);
   const problems: VerifyProblem[] = [];
-  const chains = await verifyChains(db, identity, recordedByDevice(recorded), problems, tick);
+  const chains = await verifyChains(
+    db,
+    identity,
+    recordedByDevice(recorded?.heads),
+    problems,
+    tick,
+  );
+  const digester = await digestLog(db, head, recorded?.log.position);
+  for (const problem of logDigestProblems(recorded?.log, head, digester)) problems.push(problem);
 
   const seen = new Set<string>();
   await forEachDocument(db, head, async (doc) => {
@@ -153,6 +193,6 @@ export const verifyLog = async (
   return verifyReport(
     problems,
     { ops: head, documents: seen.size, devices: chains.devices },
-    chains.heads,
+    { heads: chains.heads, log: digester.digest(head) },
   );
 };

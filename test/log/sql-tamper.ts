@@ -64,6 +64,26 @@ export const sqlTamper = (log: SqlOperationLog): LogTamper => ({
       .where('seq', '=', seq)
       .execute();
   },
+  swapPositions: async (a, b) => {
+    const moves: readonly (readonly [number, number])[] = [
+      [a, -1],
+      [b, a],
+      [-1, b],
+    ];
+    for (const [from, to] of moves) {
+      await log.db.updateTable('ops').set({ position: to }).where('position', '=', from).execute();
+      await log.db
+        .updateTable('visibility')
+        .set({ op_position: to })
+        .where('op_position', '=', from)
+        .execute();
+      await log.db
+        .updateTable('visibility')
+        .set({ at_position: to })
+        .where('at_position', '=', from)
+        .execute();
+    }
+  },
   dropLastOp: async () => {
     const row = await log.db
       .selectFrom('ops')

@@ -69,6 +69,33 @@ export const tablesTamper = (tablesDb: TablesDB, databaseId: string): LogTamper 
       if (row === undefined) throw new Error(`no op ${deviceId}:${seq}`);
       await tablesDb.updateRow({ databaseId, tableId: 'sync_ops', rowId: row.$id, data: { hash } });
     },
+    swapPositions: async (a, b) => {
+      // Through a free position, as positions are unique.
+      const moves: readonly (readonly [number, number])[] = [
+        [a, -1],
+        [b, a],
+        [-1, b],
+      ];
+      for (const [from, to] of moves) {
+        for (const row of await rowsOf('sync_ops', [Query.equal('position', from)])) {
+          await tablesDb.updateRow({
+            databaseId,
+            tableId: 'sync_ops',
+            rowId: row.$id,
+            data: { position: to },
+          });
+        }
+        for (const row of await rowsOf('sync_visibility', [Query.equal('opPosition', from)])) {
+          const at = row.atPosition === from ? to : row.atPosition;
+          await tablesDb.updateRow({
+            databaseId,
+            tableId: 'sync_visibility',
+            rowId: row.$id,
+            data: { atPosition: at, opPosition: to },
+          });
+        }
+      }
+    },
     dropLastOp: async () => {
       const last = await readHead(tablesDb, databaseId);
       for (const row of await rowsOf('sync_visibility', [Query.equal('atPosition', last)])) {

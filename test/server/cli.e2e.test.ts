@@ -13,7 +13,7 @@ import { chainHash, GENESIS_HASH } from '../../src/log/hash-chain.ts';
 import { identityOf } from '../../src/log/log-identity.ts';
 import { type OpRow, readOpRow } from '../../src/log/op-rows.ts';
 import { makeConflicts } from '../functions/conflict-scenario.ts';
-import { patientBatch, pushBody } from '../functions/sync-fixtures.ts';
+import { patientBatch, patientCreate, pushBody } from '../functions/sync-fixtures.ts';
 import { jsonOutput, runCli } from './cli-process.ts';
 import { clientOf, prop } from './http-client.ts';
 import { makeWorkspace, startServer, type Workspace } from './server-process.ts';
@@ -172,6 +172,16 @@ describe('the command line', () => {
         body: pushBody('tab-rej', patientBatch('tab-rej', 1, 1, 'fac-south')),
       });
       expect(pushed.status).toBe(200);
+      // A device clock far past any date: accepted (flagged skewed), and the history shows it.
+      const skewed = {
+        ...patientCreate('tab-far', 1, 'far-p1', 'fac-north'),
+        hlc: { ms: 9e15, n: 0 },
+      };
+      const far = await clientOf(server.url).post('/v1/push', {
+        as: 'hwNorth',
+        body: pushBody('tab-far', [skewed]),
+      });
+      expect(far.status).toBe(200);
     } finally {
       await server.stop();
     }
@@ -196,6 +206,11 @@ describe('the command line', () => {
     expect(shown.stdout).toContain('tab-rej:1');
     expect(shown.stdout).toContain('fac-south');
     expect(none.stdout).toContain('0 rejected');
+
+    const history = await runCli(['history', 'patients', 'far-p1', ...db()]);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toContain('9000000000000000 ms');
+    expect(history.stdout).toContain('skewed');
   });
 
   it('backs up a serving log; a server on the copy, or after new-epoch, refuses older cursors', async () => {
@@ -243,11 +258,38 @@ describe('the command line', () => {
     expect((await runCli(['backup', ...db(), '--to', copy])).code).toBe(0);
     const recorded = await runCli(['verify', '--db', copy, '--record-heads', heads]);
     expect(recorded.code).toBe(0);
-    expect(recorded.stdout).toMatch(/recorded \d+ chain heads in /);
+    expect(recorded.stdout).toMatch(/recorded \d+ chain heads and the log up to position \d+ in /);
     const file: unknown = JSON.parse(await readFile(heads, 'utf8'));
     expect(prop(file, 'format')).toBe('immune-sync chain heads');
     const listed = prop(file, 'heads');
     expect(Array.isArray(listed) && listed.length).toBeGreaterThan(1);
+    expect(prop(prop(file, 'log'), 'digest')).toMatch(/^[0-9a-f]{64}$/);
+
+    // A kept file is never overwritten, unless it is the one this run checks against; a place
+    // that cannot hold the file is refused before the run.
+    const again = await runCli(['verify', '--db', copy, '--record-heads', heads]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('exists already');
+    const rolled = await runCli([
+      'verify',
+      '--db',
+      copy,
+      '--heads',
+      heads,
+      '--record-heads',
+      heads,
+    ]);
+    expect(rolled.code).toBe(0);
+    const nowhere = await runCli([
+      'verify',
+      '--db',
+      copy,
+      '--record-heads',
+      join(workspace.dir, 'no-such-dir', 'heads.json'),
+    ]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain('is not a directory');
+    expect(nowhere.stdout).toBe('');
 
     forgeFirstPatientName(copy);
     expect((await runCli(['replay', '--db', copy])).code).toBe(0);
@@ -256,7 +298,10 @@ describe('the command line', () => {
     const checked = await runCli(['verify', '--db', copy, '--heads', heads]);
     expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("is not the recorded head of the device's hash chain");
-    expect(checked.stdout).toMatch(/checked against \d+ chain heads recorded at /);
+    expect(checked.stdout).toContain('differs from its recorded digest');
+    expect(checked.stdout).toMatch(
+      /checked against \d+ chain heads and the log up to position \d+, recorded at /,
+    );
     const refused = await runCli([
       'verify',
       '--db',
@@ -269,20 +314,30 @@ describe('the command line', () => {
     expect(refused.stderr).toContain('no chain heads recorded');
     await expect(readFile(join(workspace.dir, 'not-written.json'))).rejects.toThrow();
 
-    const bad = join(workspace.dir, 'bad-heads.json');
-    await writeFile(
-      bad,
+    const headsFile = (heads: readonly unknown[], recordedAt = '2026-12-04T10:00:00.000Z') =>
       JSON.stringify({
         format: 'immune-sync chain heads',
         version: 1,
-        recordedAt: 'today',
-        heads: [{ deviceId: 'tab-1', seq: 1, hash: 'not a digest' }],
-      }),
-    );
-    const unread = await runCli(['verify', '--db', copy, '--heads', bad]);
-    expect(unread.code).toBe(1);
-    expect(unread.stderr).toContain('invalid');
-    expect(unread.stderr).toContain('heads.0.hash');
+        recordedAt,
+        heads,
+        log: { position: 1, digest: 'a'.repeat(64) },
+      });
+    const head = { deviceId: 'tab-1', seq: 1, hash: 'b'.repeat(64) };
+    const cases = [
+      [headsFile([{ ...head, hash: 'not a digest' }]), 'at heads.0.hash'],
+      [headsFile([head, { ...head, seq: 2 }]), 'a device named twice at heads.1.deviceId'],
+      [headsFile([head], 'today'), 'at recordedAt'],
+      ['{', 'is not JSON'],
+    ] as const;
+    for (const [i, [text, expected]] of cases.entries()) {
+      const bad = join(workspace.dir, `bad-heads-${i}.json`);
+      await writeFile(bad, text);
+      const unread = await runCli(['verify', '--db', copy, '--heads', bad]);
+      expect(unread.code).toBe(1);
+      expect(unread.stderr).toContain(`invalid: the heads file ${bad}`);
+      expect(unread.stderr).toContain(expected);
+      expect(unread.stderr).not.toContain('(at ');
+    }
   });
 
   it('the bin shim runs the command line through tsx', async () => {

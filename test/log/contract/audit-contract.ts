@@ -40,11 +40,14 @@ export const auditContract = (factory: LogFactory): void => {
           ok: true,
           checked: { ops: 5, documents: 4, devices: 2 },
           problems: [],
-          heads: [
-            { deviceId: 'server.seed', seq: 3, hash: expect.stringMatching(HEX_64) },
-            // Its third op, rejected, is not in its chain.
-            { deviceId: 'tablet-a1', seq: 2, hash: expect.stringMatching(HEX_64) },
-          ],
+          record: {
+            heads: [
+              { deviceId: 'server.seed', seq: 3, hash: expect.stringMatching(HEX_64) },
+              // Its third op, rejected, is not in its chain.
+              { deviceId: 'tablet-a1', seq: 2, hash: expect.stringMatching(HEX_64) },
+            ],
+            log: { position: 5, digest: expect.stringMatching(HEX_64) },
+          },
         });
 
         await tamper.rewriteOpBody('tablet-a1', 2, (body) => body.replace('Halima', 'Hauwa'));
@@ -149,8 +152,8 @@ export const auditContract = (factory: LogFactory): void => {
         await tablet.write('patients', 'p1', 'create', patientData(FA));
         await tablet.write('patients', 'p1', 'update', { motherName: 'Halima' });
         await tablet.write('patients', 'p1', 'update', { sex: 'F' });
-        const recorded = (await log.verify()).heads;
-        expect(recorded.find((h) => h.deviceId === 'tablet-a1')?.seq).toBe(3);
+        const recorded = (await log.verify()).record;
+        expect(recorded.heads.find((h) => h.deviceId === 'tablet-a1')?.seq).toBe(3);
         expect(await log.verify(undefined, recorded)).toMatchObject({ ok: true, problems: [] });
 
         // A forger who can write the database changes op 2, links the chain again from there,
@@ -165,7 +168,7 @@ export const auditContract = (factory: LogFactory): void => {
         await log.replay();
         const forged = await log.verify();
         expect(forged.ok).toBe(true);
-        expect(forged.heads).not.toEqual(recorded);
+        expect(forged.record).not.toEqual(recorded);
 
         const checked = await log.verify(undefined, recorded);
         expect(checked.ok).toBe(false);
@@ -177,7 +180,58 @@ export const auditContract = (factory: LogFactory): void => {
             detail:
               "op tablet-a1:3 is not the recorded head of the device's hash chain: its history up to there was changed",
           },
+          {
+            kind: 'chain',
+            collection: null,
+            docId: null,
+            detail:
+              'the log up to position 6 differs from its recorded digest: an op there was changed, moved, added or removed',
+          },
         ]);
+      }));
+
+    it("a recorded log digest finds two devices' ops swapped in the log, which every chain passes", () =>
+      withLog(factory, async ({ log, tamper }) => {
+        await seedReferenceData(log);
+        await new TestDevice(log, workerA, 'tablet-a1').write(
+          'patients',
+          'p1',
+          'create',
+          patientData(FA),
+        );
+        await new TestDevice(log, workerA, 'tablet-a2').write(
+          'patients',
+          'p2',
+          'create',
+          patientData(FA),
+        );
+        const recorded = (await log.verify()).record;
+        expect(recorded.log.position).toBe(5);
+        await tamper.swapPositions(4, 5);
+        await log.replay();
+        expect(await log.verify()).toMatchObject({ ok: true, problems: [] });
+        const checked = await log.verify(undefined, recorded);
+        expect(checked.problems).toEqual([
+          {
+            kind: 'chain',
+            collection: null,
+            docId: null,
+            detail:
+              'the log up to position 5 differs from its recorded digest: an op there was changed, moved, added or removed',
+          },
+        ]);
+        // Ops appended after the recorded position are the chains' to check, not the digest's.
+        await new TestDevice(log, workerA, 'tablet-a3').write(
+          'patients',
+          'p3',
+          'create',
+          patientData(FA),
+        );
+        const later = await log.verify();
+        expect(later.record.log.position).toBe(6);
+        await tamper.swapPositions(4, 5);
+        await log.replay();
+        expect(await log.verify(undefined, recorded)).toMatchObject({ ok: true, problems: [] });
       }));
 
     it('a recorded chain head whose op is gone is reported', () =>
@@ -185,12 +239,16 @@ export const auditContract = (factory: LogFactory): void => {
         await seedReferenceData(log);
         const tablet = new TestDevice(log, workerA, 'tablet-a1');
         await tablet.write('patients', 'p1', 'create', patientData(FA));
-        const recorded = [
-          ...(await log.verify()).heads,
-          { deviceId: 'tablet-gone', seq: 4, hash: 'a'.repeat(64) },
-        ];
+        const { record } = await log.verify();
+        const recorded = {
+          ...record,
+          heads: [...record.heads, { deviceId: 'tablet-gone', seq: 4, hash: 'a'.repeat(64) }],
+        };
         await tamper.dropLastOp();
         const problems = (await log.verify(undefined, recorded)).problems.map((p) => p.detail);
+        expect(problems).toContain(
+          'the log ends at position 3, before position 4 of its recorded digest: ops were removed',
+        );
         expect(problems).toContain(
           'device tablet-a1: op 1, the recorded head of its hash chain, is not in the log',
         );

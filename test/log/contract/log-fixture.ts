@@ -30,6 +30,8 @@ export interface LogTamper {
   forgeChainHead(deviceId: string, hash: string): Promise<void>;
   /** Sets the stored link of an op in its device's hash chain. */
   rewriteLink(deviceId: string, seq: number, hash: string): Promise<void>;
+  /** Swaps the positions of two ops (and of their visibility), as a reordered log would have. */
+  swapPositions(a: number, b: number): Promise<void>;
   /** Removes the last op, as a restore from an older backup of the same epoch would. */
   dropLastOp(): Promise<void>;
 }

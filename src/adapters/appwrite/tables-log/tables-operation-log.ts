@@ -33,7 +33,7 @@ import type { LogOptions } from '../../../log/log-options.ts';
 import type {
   AppendRequest,
   AppendResult,
-  ChainHead,
+  ChainRecord,
   ConflictPage,
   ConflictQuery,
   DeviceStatus,
@@ -222,7 +222,7 @@ export class TablesOperationLog implements OperationLog {
     return flagsOfDots(this.#store, dots);
   }
 
-  verify(progress?: Progress, recorded?: readonly ChainHead[]): Promise<VerifyReport> {
+  verify(progress?: Progress, recorded?: ChainRecord): Promise<VerifyReport> {
     return verifyLog(this.#store, this.#identity, progress, recorded);
   }
 

@@ -11,7 +11,7 @@ import { canonicalJson } from '../../../log/canonical-json.ts';
 import { documentKey } from '../../../log/document-scope.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
 import type {
-  ChainHead,
+  ChainRecord,
   Progress,
   VerifyProblem,
   VerifyReport,
@@ -22,6 +22,8 @@ import {
   deviceProblems,
   documentProblems,
   followChains,
+  LogDigester,
+  logDigestProblems,
   missingHeadProblems,
   progressTicker,
   projectionWithoutOps,
@@ -86,7 +88,7 @@ export const verifyLog = async (
   store: LogStore,
   identity: LogIdentity,
   progress?: Progress,
-  recorded?: readonly ChainHead[],
+  recorded?: ChainRecord,
 ): Promise<VerifyReport> => {
   const head = await headOf(store);
   const tick = progressTicker(head * 2, progress);
@@ -106,7 +108,7 @@ export const verifyLog = async (
     a.device_id !== b.device_id ? (a.device_id < b.device_id ? -1 : 1) : a.seq - b.seq,
   );
   for (let i = 0; i < bySeq.length; i++) tick();
-  const heads = recordedByDevice(recorded);
+  const heads = recordedByDevice(recorded?.heads);
   const chains = followChains(identity, new Map(), bySeq, heads);
   for (const problem of chains.problems) problems.push(problem);
   const rejected = new Map<string, number>();
@@ -117,6 +119,10 @@ export const verifyLog = async (
   const devices = (await store.all(DEVICES_TABLE, [])).map(deviceRowOf);
   for (const problem of deviceProblems(chains.tips, devices, rejected)) problems.push(problem);
   for (const problem of missingHeadProblems(chains.tips, heads)) problems.push(problem);
+  // The log's digest, in position order (the scan's order).
+  const digester = new LogDigester(recorded?.log.position);
+  for (const row of rows) digester.add(row);
+  for (const problem of logDigestProblems(recorded?.log, head, digester)) problems.push(problem);
 
   // Documents: each row against the fold of its ops.
   const stored = new Map<string, Models.DefaultRow>();
@@ -147,6 +153,6 @@ export const verifyLog = async (
   return verifyReport(
     problems,
     { ops: head, documents: seen.size, devices: devices.length },
-    chainHeadsOf(chains.tips),
+    { heads: chainHeadsOf(chains.tips), log: digester.digest(head) },
   );
 };
