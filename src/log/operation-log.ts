@@ -134,7 +134,7 @@ export interface ConflictPage {
 }
 
 export interface VerifyProblem {
-  readonly kind: 'chain' | 'projection' | 'conflicts' | 'op';
+  readonly kind: 'chain' | 'projection' | 'conflicts' | 'op' | 'visibility';
   readonly collection: string | null;
   readonly docId: string | null;
   readonly detail: string;

@@ -16,6 +16,9 @@
  *    chains cannot: a history changed and linked again by someone who can write the store. A
  *    recorded log digest (`LogDigest`) must equal the digest of the log up to its position: it
  *    pins the order of the devices' ops among each other, which no chain holds.
+ * 6. Each op is visible from its own position to exactly the facilities of its scope, and every
+ *    visibility entry names ops the log holds (the history a transfer reveals is derived and
+ *    not re-derived here: only that its ops exist).
  */
 import { createHash, type Hash } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
@@ -41,6 +44,7 @@ import type {
   VerifyProblem,
   VerifyReport,
 } from './operation-log.ts';
+import { decodeJsonText, FacilityIds } from './stored-json.ts';
 
 /** A counter to call once per op checked; it reports every 1000th step, and the last. */
 export const progressTicker = (total: number, progress?: Progress): (() => void) => {
@@ -193,6 +197,60 @@ export const logDigestProblems = (
         `the log up to position ${recorded.position} differs from its recorded digest: an op there was changed, moved, added or removed`,
       );
 };
+
+const facilityList = (facilities: readonly string[]): string =>
+  facilities.length === 0 ? 'no facility' : facilities.join(', ');
+
+/**
+ * An op's own visibility (invariant 6): the facilities that may read it from its own position
+ * must be exactly those of its scope. A scope that does not read is the op checks' to report.
+ */
+export const ownVisibilityProblems = (
+  op: Pick<OpRow, 'position' | 'device_id' | 'seq' | 'collection' | 'doc_id' | 'scope'>,
+  facilities: readonly string[],
+): readonly VerifyProblem[] => {
+  const scope = decodeJsonText(FacilityIds, op.scope);
+  if (E.isLeft(scope)) return [];
+  const expected = [...new Set(scope.right)].sort();
+  const actual = [...new Set(facilities)].sort();
+  if (expected.length === actual.length && expected.every((f, i) => f === actual[i])) return [];
+  return [
+    {
+      kind: 'visibility',
+      collection: op.collection,
+      docId: op.doc_id,
+      detail: `op ${op.device_id}:${op.seq} is visible from its position to ${facilityList(actual)}, not to its scope: ${facilityList(expected)}`,
+    },
+  ];
+};
+
+/** A visibility entry: `op` is visible to `facility` from position `at` on. */
+export interface VisibilityEntry {
+  readonly facility: string;
+  readonly at: number;
+  readonly op: number;
+}
+
+/**
+ * The visibility entries that name a position holding no op (invariant 6), in `(at, op,
+ * facility)` order whichever backend read them.
+ */
+export const strayVisibilityProblems = (
+  entries: readonly VisibilityEntry[],
+  holdsOp: (position: number) => boolean,
+): readonly VerifyProblem[] =>
+  entries
+    .flatMap((entry) => {
+      const missing = [entry.at, entry.op].find((p) => !holdsOp(p));
+      return missing === undefined ? [] : [{ ...entry, missing }];
+    })
+    .sort((a, b) => a.at - b.at || a.op - b.op || (a.facility < b.facility ? -1 : 1))
+    .map((entry) => ({
+      kind: 'visibility' as const,
+      collection: null,
+      docId: null,
+      detail: `the visibility of position ${entry.op} to ${entry.facility} from position ${entry.at} names position ${entry.missing}, which holds no op`,
+    }));
 
 /** The head of every chain followed, by device id. */
 export const chainHeadsOf = (tips: ReadonlyMap<string, ChainTip>): readonly ChainHead[] =>

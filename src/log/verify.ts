@@ -5,8 +5,9 @@
  *
  * Problems are reported by kind: `op` (a row that does not decode), `chain` (a broken link, a
  * chain head or an `ackedSeq` that does not match), `projection` (a document row that differs
- * from the fold of its ops, or that has no ops) and `conflicts` (live conflict rows that differ
- * from the records of the fold).
+ * from the fold of its ops, or that has no ops), `conflicts` (live conflict rows that differ
+ * from the records of the fold) and `visibility` (an op not visible from its position to exactly its
+ * scope's facilities, or visibility that names a position holding no op).
  *
  * This file holds the SQL reads only; the checks themselves, shared with the TablesDB log, are
  * `verify-checks.ts`'s pure functions.
@@ -36,10 +37,13 @@ import {
   LogDigester,
   logDigestProblems,
   missingHeadProblems,
+  ownVisibilityProblems,
   progressTicker,
   projectionWithoutOps,
   recordedByDevice,
   type StoredDocument,
+  strayVisibilityProblems,
+  type VisibilityEntry,
   verifyReport,
 } from './verify-checks.ts';
 
@@ -132,28 +136,78 @@ const storedDocument = async (
   };
 };
 
-/** The digest of the log up to `head` (`LogDigest`), read in position order, a page at a time. */
-const digestLog = async (
+/**
+ * Reads the log up to `head` in position order, a page at a time: its digest (`LogDigest`), and
+ * each op's own visibility against its scope (own visibility of no op goes to `strays`).
+ */
+const readInOrder = async (
   db: Kysely<LogTables>,
   head: number,
   pinned: number | undefined,
+  problems: VerifyProblem[],
+  strays: VisibilityEntry[],
 ): Promise<LogDigester> => {
   const digester = new LogDigester(pinned);
   let after = 0;
   for (;;) {
     const rows = await db
       .selectFrom('ops')
-      .select(['position', 'device_id', 'seq', 'hash'])
+      .select(['position', 'device_id', 'seq', 'hash', 'scope', 'collection', 'doc_id'])
       .where('position', '>', after)
       .where('position', '<=', head)
       .orderBy('position')
       .limit(PAGE)
       .execute();
-    for (const row of rows) digester.add(row);
     const tail = rows.at(-1);
+    const own = new Map<number, string[]>();
+    const visible = await db
+      .selectFrom('visibility')
+      .select(['facility_id', 'op_position'])
+      .whereRef('at_position', '=', 'op_position')
+      .where('op_position', '>', after)
+      .where('op_position', '<=', tail === undefined || rows.length < PAGE ? head : tail.position)
+      .execute();
+    for (const v of visible)
+      own.set(v.op_position, [...(own.get(v.op_position) ?? []), v.facility_id]);
+    for (const row of rows) {
+      digester.add(row);
+      problems.push(...ownVisibilityProblems(row, own.get(row.position) ?? []));
+      own.delete(row.position);
+    }
+    for (const [position, facilities] of own) {
+      for (const facility of facilities) strays.push({ facility, at: position, op: position });
+    }
     if (tail === undefined || rows.length < PAGE) return digester;
     after = tail.position;
   }
+};
+
+/** Visibility up to `head` other than ops' own (a transfer's reveals) naming a position with no op. */
+const strayReveals = async (
+  db: Kysely<LogTables>,
+  head: number,
+): Promise<readonly (VisibilityEntry & { readonly missing: readonly number[] })[]> => {
+  const rows = await db
+    .selectFrom('visibility as v')
+    .leftJoin('ops as o', 'o.position', 'v.op_position')
+    .leftJoin('ops as a', 'a.position', 'v.at_position')
+    .select([
+      'v.facility_id',
+      'v.at_position',
+      'v.op_position',
+      'o.position as op',
+      'a.position as at',
+    ])
+    .whereRef('v.at_position', '<>', 'v.op_position')
+    .where('v.at_position', '<=', head)
+    .where((eb) => eb.or([eb('o.position', 'is', null), eb('a.position', 'is', null)]))
+    .execute();
+  return rows.map((r) => ({
+    facility: r.facility_id,
+    at: r.at_position,
+    op: r.op_position,
+    missing: [...(r.op === null ? [r.op_position] : []), ...(r.at === null ? [r.at_position] : [])],
+  }));
 };
 
 /** Verifies the whole log (see the module). */
@@ -173,8 +227,12 @@ export const verifyLog = async (
     problems,
     tick,
   );
-  const digester = await digestLog(db, head, recorded?.log.position);
+  const strays: VisibilityEntry[] = [];
+  const digester = await readInOrder(db, head, recorded?.log.position, problems, strays);
   for (const problem of logDigestProblems(recorded?.log, head, digester)) problems.push(problem);
+  const reveals = await strayReveals(db, head);
+  const missing = new Set([...strays.map((s) => s.at), ...reveals.flatMap((r) => r.missing)]);
+  problems.push(...strayVisibilityProblems([...strays, ...reveals], (p) => !missing.has(p)));
 
   const seen = new Set<string>();
   await forEachDocument(db, head, async (doc) => {

@@ -84,6 +84,19 @@ export const sqlTamper = (log: SqlOperationLog): LogTamper => ({
         .execute();
     }
   },
+  dropOwnVisibility: async (position) => {
+    await log.db
+      .deleteFrom('visibility')
+      .where('at_position', '=', position)
+      .where('op_position', '=', position)
+      .execute();
+  },
+  reveal: async (facility, at, op) => {
+    await log.db
+      .insertInto('visibility')
+      .values({ facility_id: facility, at_position: at, op_position: op })
+      .execute();
+  },
   dropLastOp: async () => {
     const row = await log.db
       .selectFrom('ops')

@@ -1,5 +1,5 @@
 /** The contract's store manipulations on the TablesDB log (through the SDK, on its rows). */
-import { Query, type TablesDB } from 'node-appwrite';
+import { ID, Query, type TablesDB } from 'node-appwrite';
 import {
   LOG_HEAD_ROW,
   LOG_HEAD_TABLE,
@@ -95,6 +95,24 @@ export const tablesTamper = (tablesDb: TablesDB, databaseId: string): LogTamper 
           });
         }
       }
+    },
+    dropOwnVisibility: async (position) => {
+      for (const row of await rowsOf('sync_visibility', [Query.equal('atPosition', position)])) {
+        await tablesDb.deleteRow({ databaseId, tableId: 'sync_visibility', rowId: row.$id });
+      }
+    },
+    reveal: async (facility, at, op) => {
+      await tablesDb.createRow({
+        databaseId,
+        tableId: 'sync_visibility',
+        rowId: ID.unique(),
+        data: {
+          facilityId: facility,
+          atPosition: at,
+          opPosition: at,
+          revealed: JSON.stringify([op]),
+        },
+      });
     },
     dropLastOp: async () => {
       const last = await readHead(tablesDb, databaseId);

@@ -10,6 +10,7 @@ import {
   admin,
   auditor,
   FA,
+  FB,
   patientData,
   recordData,
   seedReferenceData,
@@ -255,6 +256,31 @@ export const auditContract = (factory: LogFactory): void => {
         expect(problems).toContain(
           'device tablet-gone: op 4, the recorded head of its hash chain, is not in the log',
         );
+      }));
+
+    it('verify finds an op no longer visible to its scope, and visibility that names no op', () =>
+      withLog(factory, async ({ log, tamper }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        await tablet.write('patients', 'p1', 'create', patientData(FA));
+        await tablet.write('patients', 'p1', 'update', { motherName: 'Halima' });
+        expect(await log.verify()).toMatchObject({ ok: true, problems: [] });
+
+        await tamper.dropOwnVisibility(4);
+        await tamper.reveal(FB, 5, 77);
+        const { problems } = await log.verify();
+        expect(problems).toContainEqual({
+          kind: 'visibility',
+          collection: 'patients',
+          docId: 'p1',
+          detail: `op tablet-a1:1 is visible from its position to no facility, not to its scope: ${FA}`,
+        });
+        expect(problems).toContainEqual({
+          kind: 'visibility',
+          collection: null,
+          docId: null,
+          detail: `the visibility of position 77 to ${FB} from position 5 names position 77, which holds no op`,
+        });
       }));
 
     it('logged ops carry their audit flags: skewed, possible duplicate, upcast', () =>

@@ -32,6 +32,10 @@ export interface LogTamper {
   rewriteLink(deviceId: string, seq: number, hash: string): Promise<void>;
   /** Swaps the positions of two ops (and of their visibility), as a reordered log would have. */
   swapPositions(a: number, b: number): Promise<void>;
+  /** Removes the visibility of the op at `position` from its own position, for every facility. */
+  dropOwnVisibility(position: number): Promise<void>;
+  /** Makes position `op` visible to `facility` from position `at` on, as a transfer would. */
+  reveal(facility: string, at: number, op: number): Promise<void>;
   /** Removes the last op, as a restore from an older backup of the same epoch would. */
   dropLastOp(): Promise<void>;
 }

@@ -25,10 +25,13 @@ import {
   LogDigester,
   logDigestProblems,
   missingHeadProblems,
+  ownVisibilityProblems,
   progressTicker,
   projectionWithoutOps,
   recordedByDevice,
   type StoredProjection,
+  strayVisibilityProblems,
+  type VisibilityEntry,
   verifyReport,
 } from '../../../log/verify-checks.ts';
 import { columnsOf } from '../appwrite-row.ts';
@@ -41,11 +44,14 @@ import {
   decodeRow,
   QUARANTINE_TABLE,
   QuarantineRowCodec,
+  VISIBILITY_TABLE,
+  VisibilityRowCodec,
 } from './log-rows.ts';
 import { byDocument, scanOps } from './log-scan.ts';
 import type { LogStore } from './log-store.ts';
 import { projectedColumnsOf } from './projected-documents.ts';
 import { headOf } from './pull-reads.ts';
+import { entriesOfRow } from './visible-ops.ts';
 
 /**
  * A document's row read into the checks' plain values, or why its log columns do not read.
@@ -81,6 +87,34 @@ const liveRecords = async (store: LogStore): Promise<ReadonlyMap<string, string[
     byDoc.set(key, [...(byDoc.get(key) ?? []), text]);
   }
   return byDoc;
+};
+
+/**
+ * The visibility rows up to `head`: the facilities of each position's own rows, and every entry
+ * they stand for (`entriesOfRow`: the revealed history, then the op itself), by facility.
+ */
+const visibilityUpTo = async (
+  store: LogStore,
+  head: number,
+): Promise<{
+  readonly own: ReadonlyMap<number, readonly string[]>;
+  readonly entries: readonly {
+    readonly facility: string;
+    readonly at: number;
+    readonly op: number;
+  }[];
+}> => {
+  const own = new Map<number, string[]>();
+  const entries: VisibilityEntry[] = [];
+  for (const raw of await store.all(VISIBILITY_TABLE, [
+    Query.lessThanEqual('atPosition', head),
+    Query.orderAsc('atPosition'),
+  ])) {
+    const row = decodeRow(VisibilityRowCodec, raw, `visibility row ${raw.$id}`);
+    own.set(row.atPosition, [...(own.get(row.atPosition) ?? []), row.facilityId]);
+    for (const entry of entriesOfRow(raw)) entries.push({ facility: row.facilityId, ...entry });
+  }
+  return { own, entries };
 };
 
 /** Verifies the whole log (see the module). */
@@ -119,10 +153,16 @@ export const verifyLog = async (
   const devices = (await store.all(DEVICES_TABLE, [])).map(deviceRowOf);
   for (const problem of deviceProblems(chains.tips, devices, rejected)) problems.push(problem);
   for (const problem of missingHeadProblems(chains.tips, heads)) problems.push(problem);
-  // The log's digest, in position order (the scan's order).
+  // The log's digest, in position order (the scan's order), and each op's own visibility.
   const digester = new LogDigester(recorded?.log.position);
-  for (const row of rows) digester.add(row);
+  const visibility = await visibilityUpTo(store, head);
+  for (const row of rows) {
+    digester.add(row);
+    problems.push(...ownVisibilityProblems(row, visibility.own.get(row.position) ?? []));
+  }
   for (const problem of logDigestProblems(recorded?.log, head, digester)) problems.push(problem);
+  const positions = new Set(rows.map((row) => row.position));
+  problems.push(...strayVisibilityProblems(visibility.entries, (p) => positions.has(p)));
 
   // Documents: each row against the fold of its ops.
   const stored = new Map<string, Models.DefaultRow>();
