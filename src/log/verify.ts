@@ -34,18 +34,20 @@ import {
   deviceProblems,
   documentProblems,
   followChains,
-  LogDigester,
-  logDigestProblems,
   missingHeadProblems,
-  ownVisibilityProblems,
   progressTicker,
   projectionWithoutOps,
   recordedByDevice,
   type StoredDocument,
-  strayVisibilityProblems,
-  type VisibilityEntry,
   verifyReport,
 } from './verify-checks.ts';
+import {
+  LogDigester,
+  logDigestProblems,
+  ownVisibilityProblems,
+  strayVisibilityProblems,
+  type VisibilityEntry,
+} from './verify-log-order.ts';
 
 const PAGE = 5000;
 

@@ -22,18 +22,20 @@ import {
   deviceProblems,
   documentProblems,
   followChains,
-  LogDigester,
-  logDigestProblems,
   missingHeadProblems,
-  ownVisibilityProblems,
   progressTicker,
   projectionWithoutOps,
   recordedByDevice,
   type StoredProjection,
-  strayVisibilityProblems,
-  type VisibilityEntry,
   verifyReport,
 } from '../../../log/verify-checks.ts';
+import {
+  LogDigester,
+  logDigestProblems,
+  ownVisibilityProblems,
+  strayVisibilityProblems,
+  type VisibilityEntry,
+} from '../../../log/verify-log-order.ts';
 import { columnsOf } from '../appwrite-row.ts';
 import { rowData, withoutNulls } from '../projector-mark.ts';
 import { deviceRowOf } from './device-rows.ts';
