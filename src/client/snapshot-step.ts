@@ -16,7 +16,9 @@
  *    with the pending ops on top. Pending ops are never dropped: those the snapshot holds have
  *    come back logged, the others stay in the outbox. A document without pending ops whose
  *    base could be read is settled as it is written (its view is its base, as a settle pass
- *    would find); the others are marked stale and settled by a settle pass.
+ *    would find); the others are marked stale and settled by a settle pass. A document the device did not hold
+ *    is written from the snapshot's packed state as it came, without unpacking it, unless a
+ *    field of it is tied (`materializePacked`).
  * 4. Only the last page sets the cursor, and it drops the base of every document the snapshot
  *    did not hold (a document the device can no longer see keeps only its pending ops).
  * 5. A page is written and let go (slice by slice) before the next is used; the next is asked
@@ -26,12 +28,22 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectionName } from '../domain/collection.ts';
 import { type DocumentState, emptyState } from '../projections/document-state.ts';
-import { encodeState, stateFromSnapshotMeta } from '../projections/state-codec.ts';
+import { materializePacked } from '../projections/materialize.ts';
+import {
+  encodeState,
+  packedStateFromSnapshotMeta,
+  stateFromSnapshotMeta,
+} from '../projections/state-codec.ts';
 import type { SnapshotPages } from './pages-ahead.ts';
 import type { ReplicaContext } from './replica-context.ts';
 import { requireMeta, settleStale } from './settle-pass.ts';
 import { inChunks } from './store/parameter-chunks.ts';
-import { docKeyText, type ReplicaStore, type StoredDocument } from './store/replica-store.ts';
+import {
+  docKeyText,
+  type ReplicaStore,
+  type SnapshotBase,
+  type StoredDocument,
+} from './store/replica-store.ts';
 import type { SyncEvent } from './sync-machine.ts';
 import type { TransportError } from './transports/sync-transport.ts';
 import type { SnapshotDoc } from './transports/wire-answers.ts';
@@ -80,6 +92,58 @@ const baseOf = (doc: SnapshotDoc): DocumentState | null => {
     : null;
 };
 
+/**
+ * The snapshot document as a base written without unpacking its state (what `writePage` would
+ * write for a document the device does not hold and has nothing pending of), when its state is
+ * of that very document and has no tie; undefined otherwise, for the full path.
+ */
+const freshBaseOf = (doc: SnapshotDoc, generation: number): SnapshotBase | undefined => {
+  const packed = packedStateFromSnapshotMeta(doc.meta);
+  if (packed === undefined || packed.collection !== doc.collection || packed.docId !== doc.docId) {
+    return undefined;
+  }
+  const shown = materializePacked(packed);
+  if (shown === undefined) return undefined;
+  return {
+    collection: doc.collection,
+    docId: doc.docId,
+    state: JSON.stringify(packed),
+    shown,
+    generation,
+  };
+};
+
+/**
+ * A snapshot document as the device's document (invariant 3), given what the device held of it
+ * and whether it has ops of it pending; a held view that the snapshot changes is noted in
+ * `changed`.
+ */
+const documentOf = (
+  doc: SnapshotDoc,
+  before: StoredDocument | undefined,
+  pending: boolean,
+  generation: number,
+  changed: Map<CollectionName, string[]>,
+): StoredDocument => {
+  const key = { collection: doc.collection, docId: doc.docId };
+  const base = baseOf(doc);
+  if (base !== null && !pending) {
+    if (before !== undefined && encodeState(before.view) !== encodeState(base)) {
+      changed.set(key.collection, [...(changed.get(key.collection) ?? []), key.docId]);
+    }
+    return { ...key, base, complete: false, view: base, stale: false, generation, pending: false };
+  }
+  return {
+    ...key,
+    base,
+    complete: false,
+    view: before?.view ?? base ?? emptyState(doc.collection, doc.docId),
+    stale: true,
+    generation,
+    pending: before?.pending ?? false,
+  };
+};
+
 /** Drops the base of every document of a bootstrap before `generation` (invariant 4). */
 const dropOrphans = async (store: ReplicaStore, generation: number): Promise<void> => {
   for (const keys of inChunks(await store.documentsBefore(generation), ORPHAN_BATCH)) {
@@ -104,35 +168,23 @@ const writePage = (context: ReplicaContext, page: PageInWriting): Promise<PageWr
       // Slice by slice, so that only a slice's encoded rows are held at once.
       while (page.docs.length > 0) {
         const slice = page.docs.splice(0, WRITE_SLICE);
-        const rows = slice.map((doc): StoredDocument => {
+        const fresh: SnapshotBase[] = [];
+        const rows: StoredDocument[] = [];
+        for (const doc of slice) {
           const key = { collection: doc.collection, docId: doc.docId };
           const text = docKeyText(key);
           const before = existing.get(text);
-          const base = baseOf(doc);
-          if (base !== null && !pending.has(text)) {
-            if (before !== undefined && encodeState(before.view) !== encodeState(base)) {
-              changed.set(key.collection, [...(changed.get(key.collection) ?? []), key.docId]);
-            }
-            return {
-              ...key,
-              base,
-              complete: false,
-              view: base,
-              stale: false,
-              generation: meta.generation,
-              pending: false,
-            };
+          const freshBase =
+            before === undefined && !pending.has(text)
+              ? freshBaseOf(doc, meta.generation)
+              : undefined;
+          if (freshBase !== undefined) {
+            fresh.push(freshBase);
+            continue;
           }
-          return {
-            ...key,
-            base,
-            complete: false,
-            view: before?.view ?? base ?? emptyState(doc.collection, doc.docId),
-            stale: true,
-            generation: meta.generation,
-            pending: before?.pending ?? false,
-          };
-        });
+          rows.push(documentOf(doc, before, pending.has(text), meta.generation, changed));
+        }
+        await store.putSnapshotBases(fresh);
         await store.putDocuments(rows);
       }
       if (page.nextPage !== null) {

@@ -6,6 +6,7 @@ import type { DocumentView } from '../domain/document-view.ts';
 import { DELETED_FIELD } from './candidate.ts';
 import { isDisputed } from './conflicts.ts';
 import type { DocumentState } from './document-state.ts';
+import type { PackedState } from './packed-state.ts';
 
 export interface MaterializedDocument {
   /** False until a create is among the ops. */
@@ -33,6 +34,28 @@ export const materialize = (state: DocumentState): MaterializedDocument => {
     deleted: state.maxima[DELETED_FIELD]?.[0]?.value === true,
     disputed,
   };
+};
+
+/**
+ * `materialize(unpack(packed))`, read off the packed form without unpacking it, when every field
+ * has at most one maximum (nothing tied, so nothing disputed): almost every document a snapshot
+ * carries. Undefined for a tie or a writer index that names no writer: the caller unpacks
+ * (and `unpack` reports a bad index at its path).
+ */
+export const materializePacked = (packed: PackedState): MaterializedDocument | undefined => {
+  const data: Record<string, FieldValue> = {};
+  let deleted = false;
+  for (const field of Object.keys(packed.fields).sort()) {
+    const entries = packed.fields[field] ?? [];
+    if (entries.length > 1) return undefined;
+    const entry = entries[0];
+    if (entry === undefined) continue;
+    const [index, value] = entry;
+    if (packed.writers[index] === undefined) return undefined;
+    if (field === DELETED_FIELD) deleted = value === true;
+    else data[field] = value;
+  }
+  return { exists: packed.created, data, deleted, disputed: [] };
 };
 
 /** What the rules, scopes and permissions take as the document now; undefined before its create. */

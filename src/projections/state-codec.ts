@@ -137,6 +137,20 @@ export const snapshotMeta = (state: DocumentState): Record<string, unknown> => (
   state: packedForm(state),
 });
 
+/**
+ * The packed state a snapshot's `meta` carries, checked as `stateFromSnapshotMeta` checks it but
+ * not unpacked (a writer index may still name no writer: `materializePacked` tells); undefined
+ * when it is not a packed state (`stateFromSnapshotMeta` says why).
+ */
+export const packedStateFromSnapshotMeta = (meta: unknown): PackedState | undefined => {
+  if (!t.UnknownRecord.is(meta)) return undefined;
+  const json = meta.state;
+  if (!t.UnknownRecord.is(json) || !Object.hasOwn(json, 'writers')) return undefined;
+  if (isBarePacked(json)) return json;
+  const decoded = PackedStateCodec.decode(json);
+  return E.isRight(decoded) ? decoded.right : undefined;
+};
+
 /** The state a snapshot's `meta` carries. */
 export const stateFromSnapshotMeta = (meta: unknown): E.Either<SyncError, DocumentState> =>
   t.UnknownRecord.is(meta)

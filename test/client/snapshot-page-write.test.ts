@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { snapshotPages } from '../../src/client/pages-ahead.ts';
 import type { ReplicaContext } from '../../src/client/replica-context.ts';
 import { ReplicaEventHub } from '../../src/client/replica-events.ts';
 import { SerialQueue } from '../../src/client/serial-queue.ts';
 import { requireMeta, settleStale } from '../../src/client/settle-pass.ts';
 import { snapshotStep } from '../../src/client/snapshot-step.ts';
+import { KyselyReplicaStore } from '../../src/client/store/kysely-replica-store.ts';
 import {
   type OpenStore,
   openReplicaStore,
@@ -31,6 +32,7 @@ import { type Harness, startHarness } from '../functions/service-harness.ts';
 import {
   PRINCIPALS,
   patientData,
+  recordData,
   replicaOf,
   rightOf,
   snapshotPagesOf,
@@ -158,6 +160,49 @@ describe('a snapshot page written in batches', () => {
     };
   };
 
+  /**
+   * Bootstraps copies of the device's file from `pages`, batched (the snapshot step) and one
+   * document at a time, and checks that they leave the same rows and announce the same changes;
+   * the batched copy is `batched.db` in `dir`.
+   */
+  const bootstrapBothWays = async (
+    devicePath: string,
+    pages: ReadonlyMap<string | null, SnapshotAnswer>,
+  ): Promise<{ readonly changedBatched: readonly string[] }> => {
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (!existsSync(devicePath + suffix)) continue;
+      copyFileSync(devicePath + suffix, join(dir, `batched.db${suffix}`));
+      copyFileSync(devicePath + suffix, join(dir, `one-by-one.db${suffix}`));
+    }
+    const changedBatched: string[] = [];
+    const batched = await contextOn(join(dir, 'batched.db'), pages, changedBatched);
+    let page: string | null = null;
+    const batchedPages = snapshotPages(batched.transport);
+    do {
+      const event = await snapshotStep(batched, page, batchedPages);
+      if (event.kind !== 'snapshot_page') throw new Error(`unexpected ${JSON.stringify(event)}`);
+      page = event.nextPage;
+    } while (page !== null);
+
+    const changedOneByOne: string[] = [];
+    const reference = await contextOn(join(dir, 'one-by-one.db'), pages, changedOneByOne);
+    await oneByOne.begin(reference);
+    let next: string | null = null;
+    do {
+      const answer = pages.get(next);
+      if (answer === undefined) throw new Error('missing page');
+      await oneByOne.writePage(reference, answer);
+      expect(E.isRight(await settleStale(reference))).toBe(true);
+      next = answer.nextPage;
+    } while (next !== null);
+
+    for (const opened of stores.splice(0)) await opened.close();
+    const rows = rowsOf(join(dir, 'batched.db'));
+    expect(rows).toEqual(rowsOf(join(dir, 'one-by-one.db')));
+    expect([...new Set(changedBatched)].sort()).toEqual([...new Set(changedOneByOne)].sort());
+    return { changedBatched };
+  };
+
   it('leaves the same rows as writing one document at a time', async () => {
     const handler = (r: Parameters<typeof harness.service.handle>[0]) => harness.service.handle(r);
     const creator = await replicaOf(handler, 'hwNorth2', 'tablet-creator');
@@ -202,37 +247,7 @@ describe('a snapshot page written in batches', () => {
     } while (token !== null);
     expect(pages.size).toBeGreaterThan(2);
 
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (!existsSync(devicePath + suffix)) continue;
-      copyFileSync(devicePath + suffix, join(dir, `batched.db${suffix}`));
-      copyFileSync(devicePath + suffix, join(dir, `one-by-one.db${suffix}`));
-    }
-    const changedBatched: string[] = [];
-    const batched = await contextOn(join(dir, 'batched.db'), pages, changedBatched);
-    let page: string | null = null;
-    const batchedPages = snapshotPages(batched.transport);
-    do {
-      const event = await snapshotStep(batched, page, batchedPages);
-      if (event.kind !== 'snapshot_page') throw new Error(`unexpected ${JSON.stringify(event)}`);
-      page = event.nextPage;
-    } while (page !== null);
-
-    const changedOneByOne: string[] = [];
-    const reference = await contextOn(join(dir, 'one-by-one.db'), pages, changedOneByOne);
-    await oneByOne.begin(reference);
-    let next: string | null = null;
-    do {
-      const answer = pages.get(next);
-      if (answer === undefined) throw new Error('missing page');
-      await oneByOne.writePage(reference, answer);
-      expect(E.isRight(await settleStale(reference))).toBe(true);
-      next = answer.nextPage;
-    } while (next !== null);
-
-    for (const opened of stores.splice(0)) await opened.close();
-    const rows = rowsOf(join(dir, 'batched.db'));
-    expect(rows).toEqual(rowsOf(join(dir, 'one-by-one.db')));
-    expect([...new Set(changedBatched)].sort()).toEqual([...new Set(changedOneByOne)].sort());
+    const { changedBatched } = await bootstrapBothWays(devicePath, pages);
 
     // The cases the comparison is about are there.
     const documents = new Database(join(dir, 'batched.db'), { readonly: true });
@@ -252,5 +267,88 @@ describe('a snapshot page written in batches', () => {
       documents.close();
     }
     expect(changedBatched).toContain(`patients/${changedElsewhere}`);
+  });
+  it('writes a fresh device the same rows, most of them from the packed states as they came', async () => {
+    const handler = (r: Parameters<typeof harness.service.handle>[0]) => harness.service.handle(r);
+    const creator = await replicaOf(handler, 'hwNorth2', 'tablet-creator');
+    const other = await replicaOf(handler, 'hwNorth', 'tablet-other');
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(rightOf(await creator.patients.create(patientData(`P${i}`))).docId);
+    }
+    const [tied, removed, unreadable] = ids;
+    if (tied === undefined || removed === undefined || unreadable === undefined) {
+      throw new Error('expected three patients');
+    }
+    rightOf(await creator.immunizationRecords.create(recordData(tied)));
+    expect((await creator.sync()).ok).toBe(true);
+    // Two devices change one field of a patient concurrently: its state holds a tie.
+    expect((await other.sync()).ok).toBe(true);
+    rightOf(await creator.patients.update(tied, { townVillage: 'Lira' }));
+    rightOf(await other.patients.update(tied, { townVillage: 'Gulu' }));
+    rightOf(await creator.patients.delete(removed));
+    expect((await creator.sync()).ok).toBe(true);
+    expect((await other.sync()).ok).toBe(true);
+    await creator.close();
+    await other.close();
+
+    // A device that has never synced.
+    const devicePath = join(dir, 'device.db');
+    const device = await replicaOf(handler, 'hwNorth', DEVICE, { path: devicePath });
+    await device.close();
+    const reader = transportAs(handler, 'hwNorth');
+    const pages = new Map<string | null, SnapshotAnswer>();
+    let token: string | null = null;
+    let tiedStates = 0;
+    do {
+      const answer: SnapshotAnswer = rightOf(await reader.snapshot(token));
+      for (const doc of answer.docs) {
+        const state = stateFromSnapshotMeta(doc.meta);
+        if (E.isRight(state) && Object.values(state.right.maxima).some((m) => m.length > 1)) {
+          tiedStates += 1;
+        }
+      }
+      pages.set(token, {
+        ...answer,
+        docs: answer.docs.map((doc) => (doc.docId === unreadable ? { ...doc, meta: {} } : doc)),
+      });
+      token = answer.nextPage;
+    } while (token !== null);
+    expect(tiedStates).toBe(1);
+
+    const written = vi.spyOn(KyselyReplicaStore.prototype, 'putSnapshotBases');
+    try {
+      await bootstrapBothWays(devicePath, pages);
+      const bases = written.mock.calls.flatMap(([b]) => b.map((base) => base.docId));
+      // Every document but the tied one and the one whose meta cannot be read.
+      const total = [...pages.values()].reduce((n, page) => n + page.docs.length, 0);
+      expect(bases).toHaveLength(total - 2);
+      expect(bases).not.toContain(tied);
+      expect(bases).not.toContain(unreadable);
+      expect(bases).toContain(removed);
+    } finally {
+      written.mockRestore();
+    }
+    const documents = new Database(join(dir, 'batched.db'), { readonly: true });
+    try {
+      const row = (docId: string): unknown =>
+        documents
+          .prepare(
+            'select complete, stale, pending, deleted, disputed, base is null as noBase from documents where doc_id = ?',
+          )
+          .get(docId);
+      expect(row(tied)).toEqual({
+        complete: 0,
+        stale: 0,
+        pending: 0,
+        deleted: 0,
+        disputed: '[]',
+        noBase: 0,
+      });
+      expect(row(removed)).toEqual(expect.objectContaining({ deleted: 1, stale: 0 }));
+      expect(row(unreadable)).toEqual(expect.objectContaining({ complete: 1, noBase: 0 }));
+    } finally {
+      documents.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect } from 'vitest';
 import { canonicalJson } from '../../src/domain/canonical-json.ts';
 import { fold } from '../../src/projections/document-state.ts';
+import { materialize, materializePacked } from '../../src/projections/materialize.ts';
 import { PackedStateCodec, pack, unpack } from '../../src/projections/packed-state.ts';
 import {
   DocumentStateCodec,
@@ -15,6 +16,7 @@ import {
   encodeState,
   isBareState,
   packedForm,
+  packedStateFromSnapshotMeta,
   snapshotMeta,
   stateFromSnapshotMeta,
 } from '../../src/projections/state-codec.ts';
@@ -195,6 +197,70 @@ describe('state codec', () => {
         expect.objectContaining({ code: 'bad_request', path: 'meta.state.fields.fullName.0.0' }),
       ),
     );
+  });
+
+  test.prop([stateArb], RUNS)(
+    'a packed state materializes unpacked exactly when no field is tied, as its state does',
+    (state) => {
+      const tied = Object.values(state.maxima).some((maxima) => maxima.length > 1);
+      expect(materializePacked(pack(state))).toEqual(tied ? undefined : materialize(state));
+    },
+  );
+
+  test.prop([mutatedOf(packedJsonArb)], { numRuns: 1000 })(
+    'a snapshot state is written as it came only when the full read takes it, with the same text and fields',
+    (json) => {
+      const meta: unknown = JSON.parse(JSON.stringify({ state: json }));
+      const packed = packedStateFromSnapshotMeta(meta);
+      const shown = packed === undefined ? undefined : materializePacked(packed);
+      const full = stateFromSnapshotMeta(meta);
+      if (packed === undefined) expect(E.isLeft(full)).toBe(true);
+      if (shown === undefined) return;
+      if (E.isLeft(full))
+        throw new Error(`taken as it came, refused in full: ${full.left.message}`);
+      expect(shown).toEqual(materialize(full.right));
+      // The text a replica stores for the state read in full.
+      expect(JSON.stringify(packed)).toBe(JSON.stringify(packedForm(full.right)));
+    },
+  );
+
+  test('a tie, or a writer index that names no writer, is left to the full read', () => {
+    const writer = ['tab-1', 3, 'amina', 'health_worker', [10, 0, null, 'client', false]];
+    const packed = {
+      collection: 'patients' as const,
+      created: true,
+      docId: 'pat-1',
+      fields: { fullName: [[0, 'Abena']] as [number, string][] },
+      records: [],
+      vv: { 'tab-1': 3 },
+      writers: [writer, ['tab-2', 1, 'kofi', 'health_worker', [10, 0, null, 'client', false]]],
+    };
+    const meta = { state: packed };
+    const read = packedStateFromSnapshotMeta(meta);
+    if (read === undefined) throw new Error('expected a packed state');
+    expect(materializePacked(read)).toEqual({
+      exists: true,
+      data: { fullName: 'Abena' },
+      deleted: false,
+      disputed: [],
+    });
+    const tied = {
+      ...packed,
+      fields: {
+        fullName: [
+          [0, 'Abena'],
+          [1, 'Abla'],
+        ],
+      },
+    };
+    const readTied = packedStateFromSnapshotMeta({ state: tied });
+    expect(readTied).toBeDefined();
+    expect(readTied && materializePacked(readTied)).toBeUndefined();
+    const dangling = { ...packed, fields: { fullName: [[2, 'Abena']] } };
+    const readDangling = packedStateFromSnapshotMeta({ state: dangling });
+    expect(readDangling && materializePacked(readDangling)).toBeUndefined();
+    expect(packedStateFromSnapshotMeta({ state: { ...packed, writers: 'none' } })).toBeUndefined();
+    expect(packedStateFromSnapshotMeta({})).toBeUndefined();
   });
 
   test.prop([stateArb], RUNS)('snapshot meta carries the packed state', (state) => {

@@ -12,6 +12,7 @@ import {
   type DocKey,
   docKeyText,
   idsByCollection,
+  type SnapshotBase,
   type StoredDocument,
   type ViewRow,
 } from './replica-store.ts';
@@ -97,6 +98,22 @@ const rowOf = (doc: StoredDocument): DocumentsTable => {
     pending: doc.pending ? 1 : 0,
   };
 };
+
+/** The row `rowOf` makes of a document whose view is the snapshot's base (`SnapshotBase`). */
+const baseRowOf = (base: SnapshotBase): DocumentsTable => ({
+  collection: base.collection,
+  doc_id: base.docId,
+  base: BASE_IS_VIEW,
+  complete: 0,
+  view: base.state,
+  stale: 0,
+  generation: base.generation,
+  data: JSON.stringify(base.shown.data),
+  created: base.shown.exists ? 1 : 0,
+  deleted: base.shown.deleted ? 1 : 0,
+  disputed: JSON.stringify(base.shown.disputed),
+  pending: 0,
+});
 
 /** The columns of a row, for a statement's parameters. */
 const COLUMNS = 12;
@@ -204,6 +221,18 @@ export const writeDocuments = async (
   for (const part of inChunks(docs, Math.floor(MAX_PARAMETERS / COLUMNS))) {
     if (part.length === 0) continue;
     await inserts.run(db, PUT_DOCUMENTS, part.map(rowOf));
+  }
+};
+
+/** Inserts or replaces a snapshot's bases (`SnapshotBase`), as `writeDocuments` would. */
+export const writeSnapshotBases = async (
+  db: Kysely<ReplicaTables>,
+  bases: readonly SnapshotBase[],
+  inserts: CompiledInserts,
+): Promise<void> => {
+  for (const part of inChunks(bases, Math.floor(MAX_PARAMETERS / COLUMNS))) {
+    if (part.length === 0) continue;
+    await inserts.run(db, PUT_DOCUMENTS, part.map(baseRowOf));
   }
 };
 

@@ -21,6 +21,7 @@ import {
   staleDocumentKeys,
   writeDocument,
   writeDocuments,
+  writeSnapshotBases,
 } from './document-rows.ts';
 import { addLoggedOps, forgetLoggedOpsBefore, knownDots, readLoggedOps } from './logged-op-rows.ts';
 import {
@@ -45,6 +46,7 @@ import type {
   OutboxSummary,
   Rejection,
   ReplicaStore,
+  SnapshotBase,
   StoredDocument,
   ViewRow,
 } from './replica-store.ts';
@@ -127,6 +129,10 @@ export class KyselyReplicaStore implements ReplicaStore {
 
   putDocuments(docs: readonly StoredDocument[]): Promise<void> {
     return writeDocuments(this.#db, docs, this.#inserts);
+  }
+
+  putSnapshotBases(bases: readonly SnapshotBase[]): Promise<void> {
+    return writeSnapshotBases(this.#db, bases, this.#inserts);
   }
 
   deleteDocument(key: DocKey): Promise<void> {

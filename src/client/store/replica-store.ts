@@ -17,6 +17,7 @@ import type { OpError } from '../../domain/errors.ts';
 import type { Dot } from '../../domain/ids.ts';
 import type { LoggedOp, Operation } from '../../domain/operation.ts';
 import type { DocumentState } from '../../projections/document-state.ts';
+import type { MaterializedDocument } from '../../projections/materialize.ts';
 import type { ReplicaMeta } from './replica-meta.ts';
 
 /** A document's address. */
@@ -67,6 +68,18 @@ export interface StoredDocument extends DocKey {
   readonly pending: boolean;
 }
 
+/**
+ * A document a snapshot hands to a device that neither holds it nor has ops of it pending: its
+ * view is its base, the snapshot's state, kept as the text of its packed form beside the fields
+ * that state materializes to. Not complete, not stale, nothing pending.
+ */
+export interface SnapshotBase extends DocKey {
+  /** The packed state's JSON text. */
+  readonly state: string;
+  readonly shown: MaterializedDocument;
+  readonly generation: number;
+}
+
 /** The materialized optimistic view of a document, as queries read it. */
 export interface ViewRow extends DocKey {
   readonly data: DocumentData;
@@ -114,6 +127,8 @@ export interface ReplicaStore {
   putDocument(doc: StoredDocument): Promise<void>;
   /** `putDocument` for many, in as few statements as the database allows. */
   putDocuments(docs: readonly StoredDocument[]): Promise<void>;
+  /** Inserts or replaces documents as a snapshot's bases, as `putDocuments` would write them. */
+  putSnapshotBases(bases: readonly SnapshotBase[]): Promise<void>;
   deleteDocument(key: DocKey): Promise<void>;
   /** Documents from bootstraps before `generation`. */
   documentsBefore(generation: number): Promise<readonly DocKey[]>;
