@@ -210,31 +210,34 @@ const PUT_DOCUMENTS: InsertStatement<DocumentsTable, ReplicaTables> = {
 };
 
 /**
- * Inserts or replaces documents, with their views' materialized fields: as many rows per
- * statement as SQLite's parameter limit allows, in the caller's transaction.
+ * Inserts or replaces the rows `rowOf` makes of `items`, a statement's worth at a time (as many
+ * rows as SQLite's parameter limit allows), in the caller's transaction.
  */
-export const writeDocuments = async (
+const putRows = async <T>(
   db: Kysely<ReplicaTables>,
-  docs: readonly StoredDocument[],
+  items: readonly T[],
+  row: (item: T) => DocumentsTable,
   inserts: CompiledInserts,
 ): Promise<void> => {
-  for (const part of inChunks(docs, Math.floor(MAX_PARAMETERS / COLUMNS))) {
+  for (const part of inChunks(items, Math.floor(MAX_PARAMETERS / COLUMNS))) {
     if (part.length === 0) continue;
-    await inserts.run(db, PUT_DOCUMENTS, part.map(rowOf));
+    await inserts.run(db, PUT_DOCUMENTS, part.map(row));
   }
 };
 
+/** Inserts or replaces documents, with their views' materialized fields. */
+export const writeDocuments = (
+  db: Kysely<ReplicaTables>,
+  docs: readonly StoredDocument[],
+  inserts: CompiledInserts,
+): Promise<void> => putRows(db, docs, rowOf, inserts);
+
 /** Inserts or replaces a snapshot's bases (`SnapshotBase`), as `writeDocuments` would. */
-export const writeSnapshotBases = async (
+export const writeSnapshotBases = (
   db: Kysely<ReplicaTables>,
   bases: readonly SnapshotBase[],
   inserts: CompiledInserts,
-): Promise<void> => {
-  for (const part of inChunks(bases, Math.floor(MAX_PARAMETERS / COLUMNS))) {
-    if (part.length === 0) continue;
-    await inserts.run(db, PUT_DOCUMENTS, part.map(baseRowOf));
-  }
-};
+): Promise<void> => putRows(db, bases, baseRowOf, inserts);
 
 /** Forgets a document. */
 export const deleteDocument = async (db: Kysely<ReplicaTables>, key: DocKey): Promise<void> => {
