@@ -16,9 +16,9 @@
  *    with the pending ops on top. Pending ops are never dropped: those the snapshot holds have
  *    come back logged, the others stay in the outbox. A document without pending ops whose
  *    base could be read is settled as it is written (its view is its base, as a settle pass
- *    would find); the others are marked stale and settled by a settle pass. A document the device did not hold
- *    is written from the snapshot's packed state as it came, without unpacking it, unless a
- *    field of it is tied (`materializePacked`).
+ *    would find); the others are marked stale and settled by a settle pass. A document the
+ *    device did not hold is written from the snapshot's packed state as it came, without
+ *    unpacking it, unless a field of it is tied (`materializePacked`).
  * 4. Only the last page sets the cursor, and it drops the base of every document the snapshot
  *    did not hold (a document the device can no longer see keeps only its pending ops).
  * 5. A page is written and let go (slice by slice) before the next is used; the next is asked

@@ -210,7 +210,7 @@ const PUT_DOCUMENTS: InsertStatement<DocumentsTable, ReplicaTables> = {
 };
 
 /**
- * Inserts or replaces the rows `rowOf` makes of `items`, a statement's worth at a time (as many
+ * Inserts or replaces the rows `row` makes of `items`, a statement's worth at a time (as many
  * rows as SQLite's parameter limit allows), in the caller's transaction.
  */
 const putRows = async <T>(
