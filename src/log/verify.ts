@@ -6,8 +6,8 @@
  * Problems are reported by kind: `op` (a row that does not decode), `chain` (a broken link, a
  * chain head or an `ackedSeq` that does not match), `projection` (a document row that differs
  * from the fold of its ops, or that has no ops), `conflicts` (live conflict rows that differ
- * from the records of the fold) and `visibility` (an op not visible from its position to exactly its
- * scope's facilities, or visibility that names a position holding no op).
+ * from the records of the fold) and `visibility` (an op not visible from its position to
+ * exactly its scope's facilities, or visibility that names a position holding no op).
  *
  * This file holds the SQL reads only; the checks themselves, shared with the TablesDB log, are
  * `verify-checks.ts`'s pure functions.

@@ -100,11 +100,7 @@ const visibilityUpTo = async (
   head: number,
 ): Promise<{
   readonly own: ReadonlyMap<number, readonly string[]>;
-  readonly entries: readonly {
-    readonly facility: string;
-    readonly at: number;
-    readonly op: number;
-  }[];
+  readonly entries: readonly VisibilityEntry[];
 }> => {
   const own = new Map<number, string[]>();
   const entries: VisibilityEntry[] = [];
