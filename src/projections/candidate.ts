@@ -128,3 +128,68 @@ const isSeenByAnother = (c: Candidate, cs: readonly Candidate[]): boolean => {
  */
 export const maximaOf = <C extends Candidate>(cs: readonly C[]): C[] =>
   cs.filter((c) => !isSeenByAnother(c, cs));
+
+/**
+ * `seen` and `maximaOf` over one fixed list of candidates, by their indices: each candidate's
+ * context is kept as an array over the list's devices, so that `seen` is two array reads instead
+ * of a lookup in an object keyed by device ids. Resolving a document from its ops asks `seen` of
+ * every pair of a field's writers: for a document of 2,000 concurrent edits by 20 devices, the
+ * lookups were a third of its time. The answers are exactly those of `seen` and `maximaOf` on
+ * the candidates themselves.
+ */
+export class SeenIndex {
+  /** Each candidate's device, as its index among the list's devices. */
+  readonly #device: Int32Array;
+  readonly #seq: Float64Array;
+  /** 1 for a create. */
+  readonly #create: Uint8Array;
+  /** The contexts over the list's devices, row by row (0 where a context has no entry). */
+  readonly #ctx: Float64Array;
+  readonly #devices: number;
+
+  constructor(cs: readonly Candidate[]) {
+    const devices = new Map<string, number>();
+    for (const c of cs) if (!devices.has(c.deviceId)) devices.set(c.deviceId, devices.size);
+    const n = devices.size;
+    this.#devices = n;
+    this.#device = Int32Array.from(cs, (c) => devices.get(c.deviceId) ?? 0);
+    this.#seq = Float64Array.from(cs, (c) => c.seq);
+    this.#create = Uint8Array.from(cs, (c) => (c.kind === 'create' ? 1 : 0));
+    this.#ctx = new Float64Array(cs.length * n);
+    for (const [i, c] of cs.entries()) {
+      // A context's entries for devices with no op in the list are never asked for.
+      for (const [d, s] of Object.entries(c.ctx)) {
+        const k = devices.get(d);
+        if (k !== undefined) this.#ctx[i * n + k] = s;
+      }
+    }
+  }
+
+  /** `seen(cs[a], cs[b])`. */
+  seen(a: number, b: number): boolean {
+    const db = this.#device[b] ?? 0;
+    const sb = this.#seq[b] ?? 0;
+    return (
+      (this.#device[a] === db && (this.#seq[a] ?? 0) > sb) ||
+      (this.#ctx[a * this.#devices + db] ?? 0) >= sb ||
+      (this.#create[b] === 1 && this.#create[a] === 0)
+    );
+  }
+
+  /** `concurrentWith(cs[a], cs[b])`. */
+  concurrent(a: number, b: number): boolean {
+    const sameDot = this.#device[a] === this.#device[b] && this.#seq[a] === this.#seq[b];
+    return !sameDot && !this.seen(a, b) && !this.seen(b, a);
+  }
+
+  /** The indices of `maximaOf` the candidates at `indices`, in their order. */
+  maxima(indices: readonly number[]): number[] {
+    return indices.filter((c) => {
+      for (let k = indices.length - 1; k >= 0; k--) {
+        const o = indices[k];
+        if (o !== undefined && o !== c && this.seen(o, c)) return false;
+      }
+      return true;
+    });
+  }
+}

@@ -17,15 +17,7 @@ import { type Dot, dotKey } from '../domain/ids.ts';
 import type { AuthoredOp } from '../domain/operation.ts';
 import type { Author, AuthorityClass } from '../domain/principal.ts';
 import { get, include, type VersionVector } from '../domain/version-vector.ts';
-import {
-  type Candidate,
-  candidateOf,
-  compareRank,
-  concurrentWith,
-  highest,
-  maximaOf,
-  seen,
-} from './candidate.ts';
+import { type Candidate, candidateOf, compareRank, highest, SeenIndex } from './candidate.ts';
 import { conflictId } from './conflict-id.ts';
 import type { ConflictCandidate, ConflictRecord } from './conflict-record.ts';
 
@@ -125,37 +117,57 @@ const closedRecord = (
 const sortRecords = (records: readonly ConflictRecord[]): ConflictRecord[] =>
   [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-/** The ops that defeat `c` under a document-granularity policy (empty if it is not defeated). */
+/** The candidate at `i` of a list (a bug if there is none). */
+const at = (all: readonly Candidate[], i: number): Candidate => {
+  const c = all[i];
+  if (c === undefined) throw new Error(`bug: no candidate ${i}`);
+  return c;
+};
+
+/**
+ * The indices of the ops that defeat `all[i]` under a document-granularity policy (empty if it
+ * is not defeated).
+ */
 const defeatersOf = (
   policy: DocumentPolicy,
-  c: Candidate,
+  index: SeenIndex,
   all: readonly Candidate[],
-): readonly Candidate[] => {
+  i: number,
+): readonly number[] => {
   if (policy !== 'server_wins' && policy !== 'client_wins') return [];
   const winning: AuthorityClass = policy === 'server_wins' ? 'server' : 'client';
   const beats = (o: Candidate): boolean =>
     winning === 'server' ? o.authority === 'server' : o.authority === 'client' && !o.resolution;
+  const c = at(all, i);
   if (c.resolution || beats(c)) return [];
-  return all.filter((o) => beats(o) && concurrentWith(c, o));
+  const defeaters: number[] = [];
+  for (const [o, other] of all.entries()) {
+    if (beats(other) && index.concurrent(i, o)) defeaters.push(o);
+  }
+  return defeaters;
 };
 
-/** The state of a set of candidates, from the definitions (DESIGN.md section 3). */
+/**
+ * The state of a set of distinct candidates, from the definitions (DESIGN.md section 3).
+ * Candidates are handled by their index in `all`, whose `SeenIndex` answers `seen`.
+ */
 const resolveSet = (
   collection: CollectionName,
   docId: string,
   all: readonly Candidate[],
 ): DocumentState => {
   const policy = COLLECTIONS[collection].policy;
+  const index = new SeenIndex(all);
   const records: ConflictRecord[] = [];
-  const standing: Candidate[] = [];
+  const standing: number[] = [];
 
-  for (const c of all) {
-    const defeaters = defeatersOf(policy, c, all);
+  for (const [i, c] of all.entries()) {
+    const defeaters = defeatersOf(policy, index, all, i);
     if (defeaters.length === 0) {
-      standing.push(c);
+      standing.push(i);
       continue;
     }
-    const maximal = maximaOf(defeaters);
+    const maximal = index.maxima(defeaters).map((k) => at(all, k));
     const winner = highest(policy, maximal);
     const fields = Object.keys(c.writes).sort();
     const pick = (o: Candidate) =>
@@ -177,25 +189,27 @@ const resolveSet = (
     });
   }
 
-  const fields = new Set(standing.flatMap((c) => Object.keys(c.writes)));
+  const fields = new Set(standing.flatMap((i) => Object.keys(at(all, i).writes)));
   const maxima: Record<string, readonly FieldMaximum[]> = {};
   for (const field of [...fields].sort()) {
-    const writers = standing.filter((c) => Object.hasOwn(c.writes, field));
-    maxima[field] = maximaOf(writers)
+    const writers = standing.filter((i) => Object.hasOwn(at(all, i).writes, field));
+    maxima[field] = index
+      .maxima(writers)
+      .map((i) => at(all, i))
       .sort((a, b) => compareRank(policy, b, a))
       .map((c) => maximumOf(c, field));
     const closers = new Map<string, { candidates: FieldMaximum[]; closers: Candidate[] }>();
     for (const x of writers) {
-      const seenByX = writers.filter((y) => seen(x, y));
+      const seenByX = writers.filter((y) => index.seen(x, y));
       if (seenByX.length < 2) continue;
-      const top = maximaOf(seenByX);
+      const top = index.maxima(seenByX).map((i) => at(all, i));
       if (top.length < 2) continue;
       const key = top.map(dotKey).sort().join(',');
       const group = closers.get(key) ?? {
         candidates: top.map((c) => maximumOf(c, field)),
         closers: [],
       };
-      group.closers.push(x);
+      group.closers.push(at(all, x));
       closers.set(key, group);
     }
     for (const group of closers.values()) {
@@ -203,10 +217,12 @@ const resolveSet = (
     }
   }
 
-  for (const update of standing) {
+  for (const u of standing) {
+    const update = at(all, u);
     if (update.kind !== 'update') continue;
-    for (const del of standing) {
-      if (del.kind !== 'delete' || !concurrentWith(update, del)) continue;
+    for (const d of standing) {
+      const del = at(all, d);
+      if (del.kind !== 'delete' || !index.concurrent(u, d)) continue;
       const fields = Object.keys(update.writes).sort();
       records.push({
         id: conflictId(collection, docId, 'delete', null, [update, del]),
@@ -297,11 +313,16 @@ const weight = (op: AuthoredOp): number => {
   return Object.hasOwn(op.ctx, op.deviceId) ? sum : sum + op.seq;
 };
 
-/** Causal order where contexts are transitive (a heuristic: correctness never depends on it). */
-const byCausalWeight = (a: AuthoredOp, b: AuthoredOp): number => {
-  const byWeight = weight(a) - weight(b);
-  return byWeight !== 0 ? byWeight : byDot(a, b);
-};
+/**
+ * The ops in causal order where contexts are transitive (a heuristic: correctness never depends
+ * on it): by weight, then by dot. Each weight is computed once: a comparator that computed them
+ * made up 43% of folding a document of 2,000 concurrent edits.
+ */
+const inCausalOrder = (ops: readonly AuthoredOp[]): AuthoredOp[] =>
+  ops
+    .map((op) => ({ op, weight: weight(op) }))
+    .sort((a, b) => a.weight - b.weight || byDot(a.op, b.op))
+    .map((w) => w.op);
 
 /**
  * The state of a document's ops, in any order, duplicates ignored. Sequential histories fold
@@ -313,7 +334,7 @@ export const fold = (
   docId: string,
   ops: readonly AuthoredOp[],
 ): DocumentState => {
-  const unique = uniqueByDot(ops).sort(byCausalWeight);
+  const unique = inCausalOrder(uniqueByDot(ops));
   let state = emptyState(collection, docId);
   for (const op of unique) {
     const result = apply(state, op);
@@ -343,9 +364,7 @@ export const applyOrFold = (
       return resolveSet(
         state.collection,
         state.docId,
-        uniqueByDot([...allOps(), op])
-          .sort(byCausalWeight)
-          .map(candidateOf),
+        inCausalOrder(uniqueByDot([...allOps(), op])).map(candidateOf),
       );
     default: {
       const unreachable: never = result;
