@@ -17,8 +17,8 @@ import type { ConflictRecord } from '../projections/conflict-record.ts';
 import { conflictsOf } from '../projections/conflicts.ts';
 import { materialize } from '../projections/materialize.ts';
 import { encodeState } from '../projections/state-codec.ts';
-import { canonicalJson } from './canonical-json.ts';
 import type { CompiledInserts, InsertStatement } from './compiled-inserts.ts';
+import { conflictChanges } from './conflict-changes.ts';
 import type { CachedDocument, DocumentCache } from './document-cache.ts';
 import { patientIdOf } from './document-scope.ts';
 import type {
@@ -260,15 +260,9 @@ export const writeDocuments = async (
   const upserts: Insertable<ConflictsTable>[] = [];
   const retired: string[] = [];
   for (const doc of docs) {
-    const before = new Map(doc.storedConflicts.map((r) => [r.id, canonicalJson(r)]));
-    const after = conflictsOf(doc.state);
-    for (const record of after) {
-      if (before.get(record.id) !== canonicalJson(record)) {
-        upserts.push(conflictRowOf(record, doc.lastPosition));
-      }
-    }
-    const kept = new Set(after.map((r) => r.id));
-    for (const id of before.keys()) if (!kept.has(id)) retired.push(id);
+    const changes = conflictChanges(doc.storedConflicts, conflictsOf(doc.state));
+    for (const record of changes.written) upserts.push(conflictRowOf(record, doc.lastPosition));
+    retired.push(...changes.retired);
   }
   for (const rows of batchesOf(upserts, CONFLICTS_COLUMNS, maxParameters)) {
     await inserts.run(db, UPSERT_CONFLICTS, rows);

@@ -10,7 +10,7 @@
  * 3. Sync-heads rows are staged only by a chunk that appends, with the chunk's new head.
  */
 import type { DocumentLookup } from '../../../domain/document-view.ts';
-import { canonicalJson } from '../../../log/canonical-json.ts';
+import { conflictChanges } from '../../../log/conflict-changes.ts';
 import { encodeCursor, positionOf } from '../../../log/cursor.ts';
 import type { CachedDocument } from '../../../log/document-cache.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
@@ -66,19 +66,10 @@ export const conflictWrite = (record: ConflictRecord, position: number): StagedW
 
 /** The changes of a document's conflict records since the store last held it. */
 const conflictWrites = (doc: CachedDocument): StagedWrite[] => {
-  const writes: StagedWrite[] = [];
-  const before = new Map(doc.storedConflicts.map((r) => [r.id, canonicalJson(r)]));
-  const after = conflictsOf(doc.state);
-  for (const record of after) {
-    if (before.get(record.id) !== canonicalJson(record)) {
-      writes.push(conflictWrite(record, doc.lastPosition));
-    }
-  }
-  const kept = new Set(after.map((r) => r.id));
-  for (const id of before.keys()) {
-    if (!kept.has(id)) {
-      writes.push({ action: 'update', tableId: CONFLICTS_TABLE, rowId: id, data: { live: false } });
-    }
+  const changes = conflictChanges(doc.storedConflicts, conflictsOf(doc.state));
+  const writes = changes.written.map((record) => conflictWrite(record, doc.lastPosition));
+  for (const id of changes.retired) {
+    writes.push({ action: 'update', tableId: CONFLICTS_TABLE, rowId: id, data: { live: false } });
   }
   return writes;
 };
