@@ -33,7 +33,7 @@ import type { CachedDocument } from './document-cache.ts';
 import { arrivingFacilities, currentFacilitiesOf, ownFacilitiesOf } from './document-scope.ts';
 import { chainHash } from './hash-chain.ts';
 import type { LogIdentity } from './log-identity.ts';
-import { type OpRow, opRowOf, readOpRow } from './op-rows.ts';
+import { type OpRow, opRowOf, readRecentOpRow } from './op-rows.ts';
 
 /** Who vouches for an op: a user through push (permissions apply), or the server itself. */
 export type Authority =
@@ -187,7 +187,7 @@ export const refoldedState = (
   fold(
     op.collection,
     op.docId,
-    rows.map((row) => readOpRow(identity, row)),
+    rows.map((row) => readRecentOpRow(identity, row)),
   );
 
 /**

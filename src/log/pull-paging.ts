@@ -13,7 +13,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type SyncError, syncError } from '../domain/errors.ts';
 import { decodeCursor, encodeCursor, type LogPosition, positionOf, START } from './cursor.ts';
 import type { LogIdentity } from './log-identity.ts';
-import { readOpRow } from './op-rows.ts';
+import { readRecentOpRow } from './op-rows.ts';
 import type { PullPage } from './operation-log.ts';
 import type { TokenError } from './signed-token.ts';
 import type { VisibleRow } from './visibility.ts';
@@ -52,7 +52,7 @@ export const pullPage = (
   const last = page.at(-1);
   const headCursor = encodeCursor(identity, positionOf(head));
   return {
-    ops: page.map(({ row }) => readOpRow(identity, row)),
+    ops: page.map(({ row }) => readRecentOpRow(identity, row)),
     next:
       last === undefined
         ? (after ?? headCursor)

@@ -22,7 +22,7 @@ import { decodeCursor } from './cursor.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
-import { readOpRow } from './op-rows.ts';
+import { readRecentOpRow } from './op-rows.ts';
 import type { PullPage } from './operation-log.ts';
 import { checkPullLimit, positionAfter, pullPage } from './pull-paging.ts';
 import {
@@ -77,5 +77,5 @@ export const documentOps = async (
   if (rows.length === 0) {
     return E.left(syncError('not_found', `no ${collection} ${docId} that you can see`));
   }
-  return E.right(rows.map((row) => readOpRow(identity, row)));
+  return E.right(rows.map((row) => readRecentOpRow(identity, row)));
 };

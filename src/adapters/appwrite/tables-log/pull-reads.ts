@@ -19,7 +19,7 @@ import type { LoggedOp } from '../../../domain/operation.ts';
 import type { Principal } from '../../../domain/principal.ts';
 import { decodeCursor } from '../../../log/cursor.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
-import { readOpRow } from '../../../log/op-rows.ts';
+import { readRecentOpRow } from '../../../log/op-rows.ts';
 import type { PullPage } from '../../../log/operation-log.ts';
 import { checkPullLimit, positionAfter, pullPage } from '../../../log/pull-paging.ts';
 import { readingFacilities } from '../../../log/visibility.ts';
@@ -80,5 +80,5 @@ export const documentOps = async (
   if (rows.length === 0) {
     return E.left(syncError('not_found', `no ${collection} ${docId} that you can see`));
   }
-  return E.right(rows.map((row) => readOpRow(identity, row)));
+  return E.right(rows.map((row) => readRecentOpRow(identity, row)));
 };
