@@ -51,7 +51,7 @@ import type {
   ViewRow,
 } from './replica-store.ts';
 import type { ReplicaTables } from './replica-tables.ts';
-import { CorruptReplicaError } from './stored-json.ts';
+import { CorruptReplicaError, KEPT_LOGGED_OPS, ReadTexts, readLoggedOp } from './stored-json.ts';
 
 /** SQLite's `synchronous` level NORMAL. */
 const SYNCHRONOUS_NORMAL = 1;
@@ -63,9 +63,17 @@ export class KyselyReplicaStore implements ReplicaStore {
   /** The compiled inserts of this database, shared by the stores of its transactions. */
   readonly #inserts: CompiledInserts;
 
-  constructor(db: Kysely<ReplicaTables>, inserts: CompiledInserts = new CompiledInserts()) {
+  /** The logged ops read from this database, shared by the stores of its transactions. */
+  readonly #loggedOps: ReadTexts<LoggedOp>;
+
+  constructor(
+    db: Kysely<ReplicaTables>,
+    inserts: CompiledInserts = new CompiledInserts(),
+    loggedOps: ReadTexts<LoggedOp> = new ReadTexts(readLoggedOp, KEPT_LOGGED_OPS),
+  ) {
     this.#db = db;
     this.#inserts = inserts;
+    this.#loggedOps = loggedOps;
   }
 
   async transaction<A>(
@@ -74,7 +82,9 @@ export class KyselyReplicaStore implements ReplicaStore {
   ): Promise<A> {
     if (this.#db.isTransaction) return fn(this);
     const run = () =>
-      this.#db.transaction().execute((trx) => fn(new KyselyReplicaStore(trx, this.#inserts)));
+      this.#db
+        .transaction()
+        .execute((trx) => fn(new KyselyReplicaStore(trx, this.#inserts, this.#loggedOps)));
     if (options?.refetchable !== true) return run();
     // SQLite in WAL mode: `synchronous = NORMAL` commits atomically without waiting for the
     // disk; the next FULL commit syncs the log up to and including this one.
@@ -218,7 +228,7 @@ export class KyselyReplicaStore implements ReplicaStore {
   }
 
   loggedOps(key: DocKey, generation: number): Promise<readonly LoggedOp[]> {
-    return readLoggedOps(this.#db, key, generation);
+    return readLoggedOps(this.#db, key, generation, this.#loggedOps);
   }
 
   addLoggedOps(ops: readonly LoggedOp[], generation: number): Promise<void> {

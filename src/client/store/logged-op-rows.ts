@@ -9,7 +9,7 @@ import { encodeLoggedOp, type LoggedOp } from '../../domain/operation.ts';
 import { inChunks } from './parameter-chunks.ts';
 import type { DocKey } from './replica-store.ts';
 import type { ReplicaTables } from './replica-tables.ts';
-import { readLoggedOp } from './stored-json.ts';
+import type { ReadTexts } from './stored-json.ts';
 
 /** Of these dots, those logged in `generation` that the table holds. */
 export const knownDots = async (
@@ -39,11 +39,12 @@ export const knownDots = async (
   return known;
 };
 
-/** The logged ops of a document received in `generation`. */
+/** The logged ops of a document received in `generation`, read by `texts`. */
 export const readLoggedOps = async (
   db: Kysely<ReplicaTables>,
   key: DocKey,
   generation: number,
+  texts: ReadTexts<LoggedOp>,
 ): Promise<readonly LoggedOp[]> => {
   const rows = await db
     .selectFrom('logged_ops')
@@ -52,7 +53,7 @@ export const readLoggedOps = async (
     .where('doc_id', '=', key.docId)
     .where('generation', '=', generation)
     .execute();
-  return rows.map((row) => readLoggedOp(row.op));
+  return rows.map((row) => texts.read(row.op));
 };
 
 /** Keeps logged ops; one held already is marked as received in `generation`. */
