@@ -87,3 +87,47 @@ const canonical = (value: unknown): unknown => {
  * canonicalJson({ b: 1, a: [true, { d: null, c: 'x' }] }) // '{"a":[true,{"c":"x","d":null}],"b":1}'
  */
 export const canonicalJson = (value: unknown): string => JSON.stringify(canonical(value)) ?? 'null';
+
+/** True for what `JSON.stringify` leaves out of an object (and writes as null in an array). */
+const leftOut = (value: unknown): boolean =>
+  value === undefined || typeof value === 'function' || typeof value === 'symbol';
+
+/** A value as an array element is written: null for what the text cannot hold. */
+const asWritten = (value: unknown): unknown =>
+  leftOut(value) || (typeof value === 'number' && !Number.isFinite(value)) ? null : value;
+
+const isEnumerableOwn = (value: object, key: string): boolean =>
+  Object.prototype.propertyIsEnumerable.call(value, key);
+
+/** `sameJson` of two values already `asWritten`. */
+const sameWritten = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (!sameWritten(asWritten(a[i]), asWritten(b[i]))) return false;
+    }
+    return true;
+  }
+  let members = 0;
+  for (const key of Object.keys(a)) {
+    const member: unknown = Reflect.get(a, key);
+    if (leftOut(member)) continue;
+    members++;
+    if (!isEnumerableOwn(b, key)) return false;
+    const other: unknown = Reflect.get(b, key);
+    if (leftOut(other) || !sameWritten(asWritten(member), asWritten(other))) return false;
+  }
+  for (const key of Object.keys(b)) if (!leftOut(Reflect.get(b, key))) members--;
+  return members === 0;
+};
+
+/**
+ * True when two JSON values have the same canonical text (`canonicalJson(a) ===
+ * canonicalJson(b)`), found by walking both instead of writing them: comparing a document's
+ * conflict records after a re-fold wrote hundreds of texts per flush.
+ */
+export const sameJson = (a: unknown, b: unknown): boolean =>
+  sameWritten(asWritten(a), asWritten(b));

@@ -6,14 +6,16 @@
  * Invariants:
  * 1. A record is written when the store holds no record of its id or holds one with another
  *    canonical text; records are immutable values, so a record that is the very object the store
- *    was read or written with is unchanged without comparing texts. (A document edited many
- *    times concurrently keeps hundreds of closed records, carried from state to state as the
- *    same objects: comparing their texts twice per flush was a third of a flush.)
+ *    was read or written with is unchanged without comparing them, and others are compared by
+ *    `sameJson`, without writing their texts. (A document edited many times concurrently keeps
+ *    hundreds of closed records, carried from state to state as the same objects: comparing
+ *    their texts twice per flush was a third of a flush; after a re-fold, which makes every
+ *    record anew, writing the texts of a 1,000-op document's 416 records took 5.5 ms.)
  * 2. A stored record whose id is not among the current ones is retired (marked not live, never
  *    deleted: `pending-writes.ts`, invariant 2).
  */
 import type { ConflictRecord } from '../projections/conflict-record.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { sameJson } from './canonical-json.ts';
 
 /** The records to write and the ids to retire (see the module). */
 export interface ConflictChanges {
@@ -31,7 +33,7 @@ export const conflictChanges = (
   for (const record of current) {
     const held = before.get(record.id);
     if (held === record) continue;
-    if (held === undefined || canonicalJson(held) !== canonicalJson(record)) written.push(record);
+    if (held === undefined || !sameJson(held, record)) written.push(record);
   }
   const kept = new Set(current.map((r) => r.id));
   const retired = [...before.keys()].filter((id) => !kept.has(id));

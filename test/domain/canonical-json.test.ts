@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/domain/canonical-json.ts';
+import { canonicalJson, sameJson } from '../../src/domain/canonical-json.ts';
 
 /** The definition the one-pass writer must agree with: a sorted copy, then `JSON.stringify`. */
 const sortKeys = (value: unknown): unknown => {
@@ -66,5 +66,67 @@ describe('canonicalJson', () => {
 
   it('lists integer-like keys first, in numeric order, as a JS object does', () => {
     expect(canonicalJson({ b: 1, 10: 2, 9: 3, '09': 4 })).toBe('{"9":3,"10":2,"09":4,"b":1}');
+  });
+});
+
+/** A value and another made from it: a copy with its keys in reverse order, or a changed copy. */
+const relatedArb = (value: unknown): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    fc.constant(value),
+    fc.constant(structuredClone(value)),
+    fc.constant(reversedKeys(value)),
+    jsonArb.map((other) => changedAt(value, other)),
+  );
+
+const reversedKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reversedKeys(v)]),
+    );
+  }
+  return value;
+};
+
+/** `value` with its first leaf (or itself) replaced by `other`. */
+const changedAt = (value: unknown, other: unknown): unknown => {
+  if (Array.isArray(value) && value.length > 0)
+    return [changedAt(value[0], other), ...value.slice(1)];
+  if (typeof value === 'object' && value !== null) {
+    const [first] = Object.keys(value);
+    if (first !== undefined)
+      return { ...value, [first]: changedAt(Reflect.get(value, first), other) };
+  }
+  return other;
+};
+
+describe('sameJson', () => {
+  test.prop([jsonArb.chain((a) => fc.tuple(fc.constant(a), relatedArb(a)))], { numRuns: 1000 })(
+    'is true exactly when the canonical texts are equal',
+    ([a, b]) => {
+      expect(sameJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+      expect(sameJson(b, a)).toBe(canonicalJson(a) === canonicalJson(b));
+    },
+  );
+
+  test.prop([jsonArb, jsonArb], { numRuns: 500 })(
+    'agrees with the texts on unrelated values',
+    (a, b) => {
+      expect(sameJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+    },
+  );
+
+  it('treats what the text leaves out or writes as null as the text does', () => {
+    expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(sameJson([undefined, Number.NaN], [null, null])).toBe(true);
+    expect(sameJson({ a: Infinity }, { a: null })).toBe(true);
+    expect(sameJson(undefined, null)).toBe(true);
+    expect(sameJson(-0, 0)).toBe(true);
+    expect(sameJson({ a: undefined }, { b: undefined })).toBe(true);
+    expect(sameJson({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(sameJson([1, 2], { 0: 1, 1: 2 })).toBe(false);
+    expect(sameJson('1', 1)).toBe(false);
   });
 });
