@@ -1,12 +1,21 @@
 /**
  * Fold throughput: one million ops over ten thousand documents, applied one at a time as the
- * log and the client do (state from the previous op, refold when an op is concurrent).
+ * log and the client do (state from the previous op, refold when an op is concurrent). Then one
+ * document that FOLD_SHARED_DEVICES devices (default 20) edit concurrently, FOLD_SHARED_OPS ops
+ * (default 1,000) applied one at a time: nearly every op is concurrent with one the state has,
+ * so the document is folded again from its whole history at nearly every op.
  * Run: `npm run bench -- fold` (or `node --import tsx bench/fold-bench.ts`).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { DeviceId, DocId, UserId } from '../src/domain/ids.ts';
 import type { AuthoredOp } from '../src/domain/operation.ts';
-import { applyOrFold, type DocumentState, emptyState } from '../src/projections/document-state.ts';
+import {
+  applyOrFold,
+  type DocumentState,
+  emptyState,
+  fold,
+} from '../src/projections/document-state.ts';
+import { SeededRandom } from './data/seeded-random.ts';
 
 const unwrap = <A>(r: E.Either<unknown, A>): A => {
   if (E.isLeft(r)) throw new Error('fixture does not decode');
@@ -102,6 +111,80 @@ const main = (): void => {
       'concurrent ops': `1 in ${CONCURRENT_EVERY}`,
       seconds: seconds.toFixed(2),
       'ops/s': rate.toLocaleString('en-US'),
+    },
+  ]);
+  sharedDocument();
+};
+
+const SHARED_DEVICES = Number(process.env.FOLD_SHARED_DEVICES ?? 20);
+const SHARED_OPS = Number(process.env.FOLD_SHARED_OPS ?? 1000);
+const SHARED_FIELDS = ['fullName', 'townVillage', 'contactPhone', 'motherName', 'sex'];
+
+/**
+ * The ops of one patient that many devices edit: each op by a device picked at random, which
+ * pulled every op logged so far before it with probability 0.3, writing one or two fields.
+ */
+const sharedOps = (): AuthoredOp[] => {
+  const random = new SeededRandom(2026);
+  const ids = Array.from({ length: SHARED_DEVICES }, (_, i) =>
+    unwrap(DeviceId.decode(`shared-tablet-${i}`)),
+  );
+  const docId = unwrap(DocId.decode('pat-shared'));
+  const seqs = new Map<string, number>();
+  const known = new Map<string, Record<string, number>>();
+  let logged: Record<string, number> = {};
+  const ops: AuthoredOp[] = [];
+  for (let i = 0; i < SHARED_OPS; i++) {
+    const device = random.pick(ids);
+    if (random.chance(0.3)) known.set(device, { ...logged });
+    const seq = (seqs.get(device) ?? 0) + 1;
+    seqs.set(device, seq);
+    const { [device]: _own, ...ctx } = known.get(device) ?? {};
+    const at = 1_700_000_000_000 + i * 1000;
+    const base = { deviceId: device, seq, hlc: { ms: at, n: 0 }, collection: 'patients' as const };
+    const stamp = { docId, ctx, schema: 1, author, receivedAt: at, cursor: `s${i}` };
+    if (i === 0) {
+      ops.push({
+        ...base,
+        ...stamp,
+        kind: 'create',
+        data: { fullName: 'Shared', sex: 'F', dateOfBirth: '2023-01-05', facilityId: 'fac-1' },
+      });
+    } else {
+      const data: Record<string, string> = { [random.pick(SHARED_FIELDS)]: `v${i}` };
+      if (random.chance(0.3)) data[random.pick(SHARED_FIELDS)] = `w${i}`;
+      ops.push({ ...base, ...stamp, kind: 'update', data });
+    }
+    logged = { ...logged, [device]: seq };
+    known.set(device, { ...(known.get(device) ?? {}), [device]: seq });
+  }
+  return ops;
+};
+
+const sharedDocument = (): void => {
+  const ops = sharedOps();
+  let state = emptyState('patients', unwrap(DocId.decode('pat-shared')));
+  let refolds = 0;
+  const started = process.hrtime.bigint();
+  for (const [i, op] of ops.entries()) {
+    state = applyOrFold(state, op, () => {
+      refolds++;
+      return ops.slice(0, i);
+    });
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const once = process.hrtime.bigint();
+  fold('patients', state.docId, ops);
+  const foldMs = Number(process.hrtime.bigint() - once) / 1e6;
+  console.log('fold benchmark: one document many devices edit (applyOrFold, op by op)');
+  console.table([
+    {
+      devices: SHARED_DEVICES,
+      ops: ops.length,
+      refolds,
+      'conflict records': state.records.length,
+      seconds: seconds.toFixed(2),
+      'one fold of the whole history (ms)': foldMs.toFixed(1),
     },
   ]);
 };
