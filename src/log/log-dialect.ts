@@ -3,7 +3,7 @@
  * (STYLE.md, "differences between backends are capability flags on an adapter object"). The
  * SQLite and Postgres adapters each provide one; the core never asks which one it has.
  */
-import type { Kysely } from 'kysely';
+import type { AliasableExpression, Expression, Kysely } from 'kysely';
 import type { LogTables } from './log-tables.ts';
 
 /** Column types the schema needs, spelled as the backend wants them. */
@@ -47,6 +47,14 @@ export interface LogDialect {
    * that logs in sibling schemas of one database never see each other's migrations.
    */
   readonly migrationSchema?: string;
+  /**
+   * An SQL test that a text column holds well-formed JSON, 1 or 0, that never raises: RFC 8259
+   * text exactly as `JSON.parse` reads it (no JSON5, no raw control characters in strings).
+   * A snapshot asks it of each stored text it places in a page as it is, instead of parsing the
+   * text in the server (`snapshot-paging.ts`, invariant 5). Absent where the backend has no
+   * such test (Postgres before 16 can only raise): the texts are then parsed.
+   */
+  readonly jsonTextValid?: (column: Expression<string>) => AliasableExpression<number>;
   /** The channel through which instances announce heads; absent for a single-instance store. */
   readonly heads?: (channelName: string) => HeadChannel;
   /** Releases what the adapter opened besides the kysely instance. */

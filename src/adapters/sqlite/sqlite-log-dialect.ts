@@ -30,5 +30,7 @@ export const sqliteLogDialect = (
     await sql`update log_meta set value = value where key = ${META_EPOCH}`.execute(trx);
   },
   exclusively: (run) => run(),
+  // SQLite's json_valid with its default flags (since 3.45): canonical RFC 8259 text only.
+  jsonTextValid: (column) => sql<number>`json_valid(${column})`,
   close: release,
 });

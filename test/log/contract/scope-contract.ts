@@ -285,6 +285,35 @@ export const scopeContract = (factory: LogFactory): void => {
         expect(leftOf(await log.snapshot(workerA, first.cursor)).code).toBe('bad_cursor');
       }));
 
+    it('pages of any size, put together, are the snapshot in one page, in key order', () =>
+      withLog(factory, async ({ log }) => {
+        await seedReferenceData(log);
+        const tablet = new TestDevice(log, workerA, 'tablet-a1');
+        for (const id of ['p1', 'p2', 'p3', 'p4', 'p5']) {
+          await tablet.write('patients', id, 'create', patientData(FA));
+          await tablet.write('immunization_records', `r-${id}`, 'create', recordData(id, FA));
+        }
+        const keyOf = (d: SnapshotDoc): string => `${d.collection}/${d.docId}`;
+        const whole = rightOf(await log.snapshot(admin, undefined)).docs.map(keyOf);
+        expect(whole).toEqual(
+          [...whole].sort((a, b) => {
+            const [ca = '', da = ''] = a.split('/');
+            const [cb = '', db = ''] = b.split('/');
+            return ca === cb ? (da < db ? -1 : 1) : ca < cb ? -1 : 1;
+          }),
+        );
+        for (const size of [1, 2, 3, 4, 7]) {
+          const keys: string[] = [];
+          let token: string | undefined;
+          do {
+            const page = rightOf(await log.snapshot(admin, token, size));
+            keys.push(...page.docs.map(keyOf));
+            token = page.nextPage ?? undefined;
+          } while (token !== undefined);
+          expect(keys, `pages of ${size}`).toEqual(whole);
+        }
+      }));
+
     it('each snapshot document, on the wire and as read, is the fold of its ops up to the cursor', () =>
       withLog(factory, async ({ log }) => {
         await seedReferenceData(log);
