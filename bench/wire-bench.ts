@@ -1,15 +1,17 @@
 /**
  * Bytes on the wire per op pulled: a tablet pushes WIRE_OPS generated ops (default 10,000)
  * to the real server, then another device of the same facility pulls them all in pages of 1,000,
- * once asking for gzip and once for identity; the answers' bytes as sent (before decoding).
- * Push bodies are measured too (JSON, and gzip as the client sends them).
+ * asking as the client does (`br, gzip`), for gzip alone and for identity; the answers' bytes as
+ * sent (before decoding). The facility's snapshot (every document, in pages of 5,000) is read
+ * the same three ways. Push bodies are measured too (JSON, and gzip as the client sends them).
  *
  *   npm run bench -- wire
  */
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { ACCEPTED_CODINGS } from '../src/client/transports/exchange.ts';
 import { encodeOperation } from '../src/domain/operation.ts';
 import { datasetOf, deviceOps, facilitiesOf, type RawOp } from './data/immunization-dataset.ts';
 import { writePrincipals } from './harness/bench-principals.ts';
@@ -22,6 +24,46 @@ import { typedOps } from './harness/typed-ops.ts';
 
 const OPS = Number(process.env.WIRE_OPS ?? 10_000);
 const PAGE = 1000;
+
+/** What the client asks for (`ACCEPTED_CODINGS`), then gzip alone, then no compression. */
+const ASKED = [ACCEPTED_CODINGS, 'gzip', 'identity'] as const;
+
+/** An answer's body as the server meant it. */
+const decoded = (body: Buffer, encoding: string): string => {
+  if (encoding === 'gzip') return gunzipSync(body).toString('utf8');
+  if (encoding === 'br') return brotliDecompressSync(body).toString('utf8');
+  return body.toString('utf8');
+};
+
+/** The part of a snapshot page this benchmark reads. */
+const SnapshotShape = t.type({
+  docs: t.array(t.unknown),
+  nextPage: t.union([t.string, t.null]),
+});
+
+const snapshotAll = async (url: string, token: string, encoding: string) => {
+  let page: string | null = null;
+  let bytes = 0;
+  let docs = 0;
+  let pages = 0;
+  let seen = '';
+  do {
+    const query = page === null ? '' : `?${new URLSearchParams({ page })}`;
+    const answer = await rawGet(`${url}/v1/snapshot${query}`, {
+      authorization: `Bearer ${token}`,
+      'accept-encoding': encoding,
+    });
+    if (answer.status !== 200) throw new Error(`snapshot answered ${answer.status}`);
+    seen = answer.encoding;
+    bytes += answer.body.byteLength;
+    pages += 1;
+    const shape = SnapshotShape.decode(JSON.parse(decoded(answer.body, answer.encoding)));
+    if (E.isLeft(shape)) throw new Error('a snapshot page of an unexpected shape');
+    docs += shape.right.docs.length;
+    page = shape.right.nextPage;
+  } while (page !== null);
+  return { bytes, docs, pages, encoding: seen };
+};
 
 /** The part of a pull answer this benchmark reads. */
 const PageShape = t.type({
@@ -47,10 +89,7 @@ const pullAll = async (url: string, token: string, deviceId: string, encoding: s
     seen = answer.encoding;
     bytes += answer.body.byteLength;
     pages += 1;
-    const text = (answer.encoding === 'gzip' ? gunzipSync(answer.body) : answer.body).toString(
-      'utf8',
-    );
-    const page = PageShape.decode(JSON.parse(text));
+    const page = PageShape.decode(JSON.parse(decoded(answer.body, answer.encoding)));
     if (E.isLeft(page)) throw new Error('a pull answer of an unexpected shape');
     ops += page.right.ops.length;
     after = page.right.next;
@@ -77,7 +116,7 @@ const main = async (): Promise<void> => {
     await pushFacilities(server.url, config);
     await pushFacilityOps(server.url, facility, typedOps(raws), 1000);
     const reader = `${facility.deviceId}-reader`;
-    for (const encoding of ['gzip', 'identity']) {
+    for (const encoding of ASKED) {
       const pulled = await pullAll(server.url, facility.workerToken, reader, encoding);
       rows.push({
         direction: 'pull (logged ops)',
@@ -87,6 +126,18 @@ const main = async (): Promise<void> => {
         pages: pulled.pages,
         bytes: count(pulled.bytes),
         'bytes/op': (pulled.bytes / pulled.ops).toFixed(1),
+      });
+    }
+    for (const encoding of ASKED) {
+      const read = await snapshotAll(server.url, facility.workerToken, encoding);
+      rows.push({
+        direction: 'snapshot (documents)',
+        'asked for': encoding,
+        'sent as': read.encoding,
+        'ops (all visible)': `${count(read.docs)} docs`,
+        pages: read.pages,
+        bytes: count(read.bytes),
+        'bytes/op': `${(read.bytes / read.docs).toFixed(1)} a doc`,
       });
     }
     const body = Buffer.from(

@@ -1,4 +1,6 @@
-import { gunzipSync } from 'node:zlib';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { Departures, httpTransport } from '../../src/client/transports/http-transport.ts';
@@ -33,7 +35,7 @@ const ops = (count: number): Operation[] =>
 const ANSWER = { results: [], ackedSeq: 0, head: 'h' };
 
 describe('the HTTP transport', () => {
-  it('gzips a push body above 1 KiB, asks for gzip answers and sends the bearer token', async () => {
+  it('gzips a push body above 1 KiB, asks for brotli or gzip answers and sends the bearer token', async () => {
     const sent: Sent[] = [];
     const transport = httpTransport({
       baseUrl: 'http://sync.test/',
@@ -45,7 +47,7 @@ describe('the HTTP transport', () => {
     expect(request?.url).toBe('http://sync.test/v1/push');
     expect(request?.headers).toMatchObject({
       authorization: 'Bearer tok-1',
-      'accept-encoding': 'gzip',
+      'accept-encoding': 'br, gzip',
       'content-encoding': 'gzip',
       'content-type': 'application/json',
     });
@@ -53,6 +55,52 @@ describe('the HTTP transport', () => {
       gunzipSync(request?.body ?? new Uint8Array()).toString('utf8'),
     );
     expect(body).toMatchObject({ deviceId: 'tablet-07' });
+  });
+
+  it('asks only for the codings it is given', async () => {
+    const sent: Sent[] = [];
+    const transport = httpTransport({
+      baseUrl: 'http://sync.test',
+      token: 't',
+      acceptEncoding: 'gzip',
+      fetch: recordingFetch(sent, () => Response.json(ANSWER)),
+    });
+    await transport.push('tablet-07', ops(1));
+    expect(sent[0]?.headers['accept-encoding']).toBe('gzip');
+  });
+
+  it.each([
+    ['br', brotliCompressSync],
+    ['gzip', gzipSync],
+  ] as const)('reads a snapshot page a server sends as %s', async (coding, compress) => {
+    const page = {
+      docs: [
+        {
+          collection: 'patients',
+          docId: 'p1',
+          data: { fullName: 'Ngozi Obi' },
+          deleted: false,
+          meta: { state: {} },
+        },
+      ],
+      cursor: 'c1.x.y',
+      nextPage: null,
+    };
+    const asked: string[] = [];
+    const server = createServer((request, response) => {
+      asked.push(String(request.headers['accept-encoding']));
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+      response.end(compress(Buffer.from(JSON.stringify(page))));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const transport = httpTransport({ baseUrl: `http://127.0.0.1:${port}`, token: 't' });
+      expect(await transport.snapshot(null)).toEqual(E.right(page));
+      expect(asked).toEqual(['br, gzip']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('sends a small body as it is', async () => {

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../src/adapters/http/http-exchange.ts';
 import type { Replica } from '../../src/client/replica.ts';
 import type { RequestHandler } from '../../src/client/transports/in-process-transport.ts';
 import type { ConflictRecord } from '../../src/projections/conflict-record.ts';
+import { decodeBody } from '../functions/decode-body.ts';
 import { type Harness, startHarness } from '../functions/service-harness.ts';
 import type { TestUser } from '../functions/sync-fixtures.ts';
 import {
@@ -206,7 +206,7 @@ describe('sync through the in-process server', () => {
       const response = await inner(request);
       const bytes = response.body instanceof Uint8Array ? response.body : new Uint8Array();
       const body = jsonBody(
-        response.headers['content-encoding'] === 'gzip' ? new Uint8Array(gunzipSync(bytes)) : bytes,
+        new Uint8Array(decodeBody(bytes, response.headers['content-encoding'])),
       );
       const results = typeof body === 'object' && body !== null ? Reflect.get(body, 'results') : [];
       statuses.push([...new Set((results as { status: string }[]).map((r) => r.status))].sort());

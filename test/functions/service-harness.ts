@@ -2,7 +2,6 @@
  * The sync service over a real log (SQLite in memory, reference data loaded), driven through the
  * host-independent interface: `HttpRequest` in, `HttpResponse` out, as any host would.
  */
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import type { HttpRequest, HttpResponse } from '../../src/adapters/http/http-exchange.ts';
 import { openSqliteLog } from '../../src/adapters/sqlite/sqlite-log.ts';
@@ -15,6 +14,7 @@ import {
   type SyncService,
 } from '../../src/functions/sync-service.ts';
 import type { OperationLog } from '../../src/log/operation-log.ts';
+import { decodeBody } from './decode-body.ts';
 import { PRINCIPAL_ENTRIES, type TestUser, TOKENS } from './sync-fixtures.ts';
 
 export interface Harness {
@@ -86,17 +86,7 @@ export const request = (
 export const bytesOf = (response: HttpResponse): Buffer => {
   if (!(response.body instanceof Uint8Array))
     throw new Error('expected a body of bytes, got a stream');
-  const raw = Buffer.from(response.body);
-  switch (response.headers['content-encoding']) {
-    case undefined:
-      return raw;
-    case 'gzip':
-      return gunzipSync(raw);
-    case 'br':
-      return brotliDecompressSync(raw);
-    default:
-      throw new Error(`unexpected content-encoding ${response.headers['content-encoding']}`);
-  }
+  return decodeBody(response.body, response.headers['content-encoding']);
 };
 
 /** The JSON of a response body. */

@@ -23,6 +23,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { decodeBody } from '../functions/decode-body.ts';
 
 export type Fault =
   | { readonly kind: 'pass' }
@@ -82,11 +83,11 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const prop = (value: unknown, key: string): unknown =>
   typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined;
 
-/** The JSON of an answer's body (gunzipped if it says so), or undefined. */
+/** The JSON of an answer's body (decompressed as it says), or undefined. */
 const answerJson = (answer: UpstreamAnswer): unknown => {
   try {
     const coding = answer.headers['content-encoding'];
-    const bytes = coding === 'gzip' ? gunzipSync(answer.body) : answer.body;
+    const bytes = decodeBody(answer.body, typeof coding === 'string' ? coding : undefined);
     return JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;

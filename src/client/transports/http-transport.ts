@@ -1,7 +1,8 @@
 /**
  * The HTTP transport: `fetch` to the standalone server (or any host of PROTOCOL.md's routes),
  * with a bearer token. Request bodies are gzip-compressed where the platform has
- * `CompressionStream` (Node 18+, browsers); answers are asked for with `Accept-Encoding: gzip`
+ * `CompressionStream` (Node 18+, browsers); answers are asked for with `Accept-Encoding: br,
+ * gzip` (`ACCEPTED_CODINGS`; an app whose `fetch` decodes only gzip says `acceptEncoding: 'gzip'`)
  * and decompressed by `fetch`.
  *
  * Invariants:
@@ -21,6 +22,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { DEFAULT_SILENCE_MS, readEventStream } from './event-stream.ts';
 import {
+  ACCEPTED_CODINGS,
   type Exchange,
   errorOfAnswer,
   exchangeTransport,
@@ -46,6 +48,11 @@ export interface HttpTransportOptions {
   readonly token: string;
   /** Per request, ms (default 30 s). */
   readonly timeoutMs?: number;
+  /**
+   * The codings to ask answers in (default `'br, gzip'`): each must be one the platform's `fetch`
+   * decodes (Node's and browsers' decode both; a browser sends its own list whatever this says).
+   */
+  readonly acceptEncoding?: string;
   /** Gzip request bodies of at least this many bytes (default 1024; `Infinity`: never). */
   readonly gzipAboveBytes?: number;
   /** Silence on the event stream that counts as a dropped connection, ms (default 45 s). */
@@ -133,7 +140,10 @@ const prepare = async (
   options: HttpTransportOptions,
   request: WireRequest,
 ): Promise<PreparedRequest> => {
-  const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
+  const headers: Record<string, string> = {
+    ...request.headers,
+    'accept-encoding': options.acceptEncoding ?? ACCEPTED_CODINGS,
+  };
   if (request.body === undefined) return { headers, body: undefined };
   const plain = encoder.encode(JSON.stringify(request.body));
   const packed =

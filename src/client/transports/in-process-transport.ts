@@ -14,7 +14,7 @@ import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import type { HttpRequest, HttpResponse } from '../../adapters/http/http-exchange.ts';
 import { readEventStream } from './event-stream.ts';
-import { type Exchange, errorOfAnswer, exchangeTransport } from './exchange.ts';
+import { ACCEPTED_CODINGS, type Exchange, errorOfAnswer, exchangeTransport } from './exchange.ts';
 import type { EventsRequest, SyncTransport, TransportError } from './sync-transport.ts';
 
 /** A host-independent request handler: the shape of the sync service's `handle`. */
@@ -66,7 +66,10 @@ const handlerExchange =
   (options: InProcessTransportOptions): Exchange =>
   async (request) => {
     try {
-      const headers: Record<string, string> = { ...request.headers, 'accept-encoding': 'gzip' };
+      const headers: Record<string, string> = {
+        ...request.headers,
+        'accept-encoding': ACCEPTED_CODINGS,
+      };
       let body: Uint8Array = new Uint8Array();
       if (request.body !== undefined) {
         const plain = encoder.encode(JSON.stringify(request.body));
