@@ -77,7 +77,7 @@ const main = async (): Promise<void> => {
     } finally {
       await server.stop();
     }
-    const bytes = [...recording.values()].reduce((sum, r) => sum + r.body.length, 0);
+    const bytes = [...recording.values()].reduce((sum, r) => sum + r.body.byteLength, 0);
     console.error(
       `device: live syncs of ${count(documents)} documents in ${cold.seconds.toFixed(2)} s ` +
         `and ${live.seconds.toFixed(2)} s, ` +
