@@ -35,35 +35,67 @@ const decoded = (body: Buffer, encoding: string): string => {
   return body.toString('utf8');
 };
 
+/** What reading every page of one kind took, as sent. */
+interface PagesRead {
+  readonly bytes: number;
+  /** Ops (pull) or documents (snapshot). */
+  readonly items: number;
+  readonly pages: number;
+  /** The coding the server sent the pages in. */
+  readonly encoding: string;
+}
+
+/**
+ * Reads pages until the last: `path(token)` is a page's path and query (`undefined`: the
+ * first), `read` takes a decoded page's item count and the next page's token (`undefined`: the
+ * last page).
+ */
+const readPages = async (
+  url: string,
+  token: string,
+  encoding: string,
+  path: (page: string | undefined) => string,
+  read: (page: unknown) => { readonly items: number; readonly next: string | undefined },
+): Promise<PagesRead> => {
+  let page: string | undefined;
+  let bytes = 0;
+  let items = 0;
+  let pages = 0;
+  let seen = '';
+  do {
+    const answer = await rawGet(`${url}${path(page)}`, {
+      authorization: `Bearer ${token}`,
+      'accept-encoding': encoding,
+    });
+    if (answer.status !== 200) throw new Error(`${path(page)} answered ${answer.status}`);
+    seen = answer.encoding;
+    bytes += answer.body.byteLength;
+    pages += 1;
+    const got = read(JSON.parse(decoded(answer.body, answer.encoding)));
+    items += got.items;
+    page = got.next;
+  } while (page !== undefined);
+  return { bytes, items, pages, encoding: seen };
+};
+
 /** The part of a snapshot page this benchmark reads. */
 const SnapshotShape = t.type({
   docs: t.array(t.unknown),
   nextPage: t.union([t.string, t.null]),
 });
 
-const snapshotAll = async (url: string, token: string, encoding: string) => {
-  let page: string | null = null;
-  let bytes = 0;
-  let docs = 0;
-  let pages = 0;
-  let seen = '';
-  do {
-    const query = page === null ? '' : `?${new URLSearchParams({ page })}`;
-    const answer = await rawGet(`${url}/v1/snapshot${query}`, {
-      authorization: `Bearer ${token}`,
-      'accept-encoding': encoding,
-    });
-    if (answer.status !== 200) throw new Error(`snapshot answered ${answer.status}`);
-    seen = answer.encoding;
-    bytes += answer.body.byteLength;
-    pages += 1;
-    const shape = SnapshotShape.decode(JSON.parse(decoded(answer.body, answer.encoding)));
-    if (E.isLeft(shape)) throw new Error('a snapshot page of an unexpected shape');
-    docs += shape.right.docs.length;
-    page = shape.right.nextPage;
-  } while (page !== null);
-  return { bytes, docs, pages, encoding: seen };
-};
+const snapshotAll = (url: string, token: string, encoding: string): Promise<PagesRead> =>
+  readPages(
+    url,
+    token,
+    encoding,
+    (page) => `/v1/snapshot${page === undefined ? '' : `?${new URLSearchParams({ page })}`}`,
+    (body) => {
+      const shape = SnapshotShape.decode(body);
+      if (E.isLeft(shape)) throw new Error('a snapshot page of an unexpected shape');
+      return { items: shape.right.docs.length, next: shape.right.nextPage ?? undefined };
+    },
+  );
 
 /** The part of a pull answer this benchmark reads. */
 const PageShape = t.type({
@@ -72,31 +104,30 @@ const PageShape = t.type({
   hasMore: t.boolean,
 });
 
-const pullAll = async (url: string, token: string, deviceId: string, encoding: string) => {
-  let after: string | undefined;
-  let bytes = 0;
-  let ops = 0;
-  let pages = 0;
-  let seen = '';
-  for (;;) {
-    const query = new URLSearchParams({ limit: String(PAGE), deviceId });
-    if (after !== undefined) query.set('after', after);
-    const answer = await rawGet(`${url}/v1/pull?${query}`, {
-      authorization: `Bearer ${token}`,
-      'accept-encoding': encoding,
-    });
-    if (answer.status !== 200) throw new Error(`pull answered ${answer.status}`);
-    seen = answer.encoding;
-    bytes += answer.body.byteLength;
-    pages += 1;
-    const page = PageShape.decode(JSON.parse(decoded(answer.body, answer.encoding)));
-    if (E.isLeft(page)) throw new Error('a pull answer of an unexpected shape');
-    ops += page.right.ops.length;
-    after = page.right.next;
-    if (!page.right.hasMore) break;
-  }
-  return { bytes, ops, pages, encoding: seen };
-};
+const pullAll = (
+  url: string,
+  token: string,
+  deviceId: string,
+  encoding: string,
+): Promise<PagesRead> =>
+  readPages(
+    url,
+    token,
+    encoding,
+    (after) => {
+      const query = new URLSearchParams({ limit: String(PAGE), deviceId });
+      if (after !== undefined) query.set('after', after);
+      return `/v1/pull?${query}`;
+    },
+    (body) => {
+      const page = PageShape.decode(body);
+      if (E.isLeft(page)) throw new Error('a pull answer of an unexpected shape');
+      return {
+        items: page.right.ops.length,
+        next: page.right.hasMore ? page.right.next : undefined,
+      };
+    },
+  );
 
 const main = async (): Promise<void> => {
   const config = { ...datasetOf(OPS), facilities: 2 };
@@ -122,10 +153,10 @@ const main = async (): Promise<void> => {
         direction: 'pull (logged ops)',
         'asked for': encoding,
         'sent as': pulled.encoding,
-        'ops (all visible)': count(pulled.ops),
+        'ops (all visible)': count(pulled.items),
         pages: pulled.pages,
         bytes: count(pulled.bytes),
-        'bytes/op': (pulled.bytes / pulled.ops).toFixed(1),
+        'bytes/op': (pulled.bytes / pulled.items).toFixed(1),
       });
     }
     for (const encoding of ASKED) {
@@ -134,10 +165,10 @@ const main = async (): Promise<void> => {
         direction: 'snapshot (documents)',
         'asked for': encoding,
         'sent as': read.encoding,
-        'ops (all visible)': `${count(read.docs)} docs`,
+        'ops (all visible)': `${count(read.items)} docs`,
         pages: read.pages,
         bytes: count(read.bytes),
-        'bytes/op': `${(read.bytes / read.docs).toFixed(1)} a doc`,
+        'bytes/op': `${(read.bytes / read.items).toFixed(1)} a doc`,
       });
     }
     const body = Buffer.from(
