@@ -4,10 +4,11 @@
  * (see `postgres-log-dialect.ts`), and instances tell each other about new heads through
  * LISTEN/NOTIFY, so `onCommit` fires for every instance's commits.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { LogOptions } from '../../log/log-options.ts';
 import type { LogTables } from '../../log/log-tables.ts';
 import { openSqlOperationLog, type SqlOperationLog } from '../../log/sql-operation-log.ts';
+import { OneSchemaPostgresDialect } from './one-schema-introspector.ts';
 import { ensureSchema, postgresConnector } from './postgres-connector.ts';
 import { postgresLogDialect } from './postgres-log-dialect.ts';
 
@@ -36,7 +37,11 @@ export const openPostgresLog = async ({
 }: PostgresLogConfig): Promise<SqlOperationLog> => {
   await ensureSchema(connectionString, schema);
   const connector = postgresConnector(connectionString, schema, poolSize);
-  const db = new Kysely<LogTables>({ dialect: new PostgresDialect({ pool: connector.pool }) });
+  // Introspecting the log's schema only: kysely's migrator would read every schema (see
+  // one-schema-introspector.ts).
+  const db = new Kysely<LogTables>({
+    dialect: new OneSchemaPostgresDialect({ pool: connector.pool }, schema),
+  });
   try {
     return await openSqlOperationLog({
       db,
