@@ -10,6 +10,8 @@
  *    does the text.
  * 2. As in `JSON.stringify`: `undefined`, functions and symbols are left out of objects and are
  *    `null` in arrays; numbers that are not finite are `null`.
+ * 3. Every own enumerable key is written, `__proto__` included (`JSON.parse('{"__proto__":1}')`
+ *    has it as an own key), whatever the order the object's keys were inserted in.
  *
  * Why it copies only what is out of order: the hash chain and the projection writes of every
  * append go through it, and most of what they encode is already in canonical order (states read
@@ -72,7 +74,9 @@ const canonical = (value: unknown): unknown => {
     }
   }
   if (replaced === undefined && isPlainObject(value) && inCanonicalOrder(keys)) return value;
-  const out: Record<string, unknown> = {};
+  // No prototype: an own `__proto__` key (which `JSON.parse` makes) is then set as a member,
+  // not taken for the prototype's setter, so a copy keeps it as the original has it.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of keys.sort()) {
     out[key] = replaced?.has(key) === true ? replaced.get(key) : Reflect.get(value, key);
   }

@@ -6,7 +6,8 @@ import { canonicalJson, sameJson } from '../../src/domain/canonical-json.ts';
 const sortKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
+    // No prototype, so that an own `__proto__` key is copied as a member.
+    const out: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(value).sort()) out[key] = sortKeys(Reflect.get(value, key));
     return out;
   }
@@ -50,6 +51,19 @@ describe('canonicalJson', () => {
       expect(canonicalJson(reversed)).toBe(canonicalJson(value));
     },
   );
+
+  it('writes an own __proto__ key as any other, in whatever order the keys came', () => {
+    // fast-check found this (seed 78923477): a copy made with `{}` took the key for the
+    // prototype's setter and dropped it, so the text depended on the order of the keys.
+    const inOrder: unknown = JSON.parse('{"__proto__":0,"b":1}');
+    const outOfOrder: unknown = JSON.parse('{"b":1,"__proto__":0}');
+    expect(canonicalJson(inOrder)).toBe('{"__proto__":0,"b":1}');
+    expect(canonicalJson(outOfOrder)).toBe('{"__proto__":0,"b":1}');
+    expect(canonicalJson(JSON.parse('[{"z":[],"__proto__":{"y":1,"x":2}}]'))).toBe(
+      '[{"__proto__":{"x":2,"y":1},"z":[]}]',
+    );
+    expect(sameJson(inOrder, outOfOrder)).toBe(true);
+  });
 
   it('sorts keys at every depth and keeps arrays in order', () => {
     expect(canonicalJson({ b: 1, a: [true, { d: null, c: 'x' }] })).toBe(
