@@ -66,14 +66,19 @@ export class KyselyReplicaStore implements ReplicaStore {
   /** The logged ops read from this database, shared by the stores of its transactions. */
   readonly #loggedOps: ReadTexts<LoggedOp>;
 
+  /** Told after each transaction of this store commits (`ReplicaStorage.afterCommit`). */
+  readonly #afterCommit: () => void;
+
   constructor(
     db: Kysely<ReplicaTables>,
     inserts: CompiledInserts = new CompiledInserts(),
     loggedOps: ReadTexts<LoggedOp> = new ReadTexts(readLoggedOp, KEPT_LOGGED_OPS),
+    afterCommit: () => void = () => {},
   ) {
     this.#db = db;
     this.#inserts = inserts;
     this.#loggedOps = loggedOps;
+    this.#afterCommit = afterCommit;
   }
 
   async transaction<A>(
@@ -81,10 +86,13 @@ export class KyselyReplicaStore implements ReplicaStore {
     options?: { readonly refetchable?: boolean },
   ): Promise<A> {
     if (this.#db.isTransaction) return fn(this);
-    const run = () =>
-      this.#db
+    const run = async (): Promise<A> => {
+      const result = await this.#db
         .transaction()
         .execute((trx) => fn(new KyselyReplicaStore(trx, this.#inserts, this.#loggedOps)));
+      this.#afterCommit();
+      return result;
+    };
     if (options?.refetchable !== true) return run();
     // SQLite in WAL mode: `synchronous = NORMAL` commits atomically without waiting for the
     // disk; the next FULL commit syncs the log up to and including this one.
