@@ -73,6 +73,7 @@ export const runServer = async (options: ServeOptions): Promise<void> => {
     log,
     authenticator: bearerAuthenticator(entries.right),
     logger,
+    snapshotPagesAhead: true,
   });
   const server = await startHttpServer({
     routes: service.routes,

@@ -3,6 +3,7 @@
  * stream. Rendering (`render-answer.ts`) turns it into an `HttpResponse`, the same way for every
  * handler and every host.
  */
+import type { HttpResponse } from '../adapters/http/http-exchange.ts';
 import type { SyncError } from '../domain/errors.ts';
 
 /** A handler's answer (see the module). */
@@ -14,6 +15,15 @@ export type Answer =
       readonly status: number;
       readonly contentType: string;
       readonly body: string;
+    }
+  | {
+      /**
+       * A response rendered already (a snapshot page built ahead); `after` runs once it is
+       * ready to be sent.
+       */
+      readonly kind: 'rendered';
+      readonly response: HttpResponse;
+      readonly after?: () => void;
     }
   | {
       readonly kind: 'stream';

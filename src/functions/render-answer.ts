@@ -61,6 +61,8 @@ export const renderAnswer = async (
       return renderBytes(answer.status, answer.contentType, answer.body, acceptEncoding);
     case 'error':
       return renderError(answer.error);
+    case 'rendered':
+      return answer.response;
     case 'stream':
       return {
         status: 200,

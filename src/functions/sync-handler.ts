@@ -9,6 +9,7 @@ import type { HttpRequest } from '../adapters/http/http-exchange.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { OperationLog } from '../log/operation-log.ts';
 import type { Answer } from './answer.ts';
+import type { SnapshotPagesAhead } from './snapshot-pages-ahead.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
 
 /** The service's dependencies, shared by every handler. */
@@ -18,6 +19,8 @@ export interface SyncDeps {
   readonly metrics: SyncMetrics;
   /** Milliseconds between event-stream heartbeats (PROTOCOL.md: 15 s). */
   readonly heartbeatMs: number;
+  /** Snapshot pages built ahead (`snapshot-pages-ahead.ts`); none where a host cannot keep them. */
+  readonly snapshotPagesAhead?: SnapshotPagesAhead;
 }
 
 /** A request of an authenticated route. */

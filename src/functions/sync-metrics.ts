@@ -29,6 +29,7 @@ export class SyncMetrics {
   readonly refusals: Counter<'route' | 'code'>;
   readonly eventSubscribers: Gauge;
   readonly pokes: Counter;
+  readonly snapshotPagesAhead: Counter<'outcome'>;
   readonly scrapeErrors: Counter;
 
   constructor(source: MetricsSource, options: { readonly defaultMetrics?: boolean } = {}) {
@@ -80,6 +81,12 @@ export class SyncMetrics {
     this.pokes = new Counter({
       name: 'immune_sync_pokes_total',
       help: 'Pokes sent to event subscribers',
+      registers,
+    });
+    this.snapshotPagesAhead = new Counter({
+      name: 'immune_sync_snapshot_pages_ahead_total',
+      help: 'Snapshot pages built ahead (snapshot-pages-ahead.ts), by outcome: used, expired (never asked for), failed, skipped (too many building)',
+      labelNames: ['outcome'],
       registers,
     });
     this.scrapeErrors = new Counter({

@@ -21,6 +21,11 @@ import { type SyncError, syncError } from '../domain/errors.ts';
 import type { OperationLog } from '../log/operation-log.ts';
 import { type Answer, failure } from './answer.ts';
 import { renderAnswer, renderError } from './render-answer.ts';
+import {
+  DEFAULT_PAGES_AHEAD,
+  type PagesAheadLimits,
+  SnapshotPagesAhead,
+} from './snapshot-pages-ahead.ts';
 import type { SyncDeps } from './sync-handler.ts';
 import { type MetricsSource, SyncMetrics } from './sync-metrics.ts';
 import { SYNC_ROUTES, type SyncRoute } from './sync-routes.ts';
@@ -39,6 +44,11 @@ export interface SyncServiceOptions {
   /** Default: metrics read from `log`, with Node's process metrics. */
   readonly metrics?: SyncMetrics;
   readonly heartbeatMs?: number;
+  /**
+   * Build each snapshot page's next page ahead (`snapshot-pages-ahead.ts`): for a long-lived
+   * server, not for hosts whose process may end after each answer. Default: off.
+   */
+  readonly snapshotPagesAhead?: boolean | PagesAheadLimits;
 }
 
 /** The service, as hosts use it. */
@@ -117,11 +127,20 @@ const refusalError = (
 /** Builds the service over a log and an authenticator. */
 export const createSyncService = (options: SyncServiceOptions): SyncService => {
   const metrics = options.metrics ?? new SyncMetrics(logMetricsSource(options.log));
+  const aheadLimits =
+    options.snapshotPagesAhead === true ? DEFAULT_PAGES_AHEAD : options.snapshotPagesAhead;
   const deps: SyncDeps = {
     log: options.log,
     logger: options.logger,
     metrics,
     heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
+    ...(aheadLimits === undefined || aheadLimits === false
+      ? {}
+      : {
+          snapshotPagesAhead: new SnapshotPagesAhead(aheadLimits, (outcome) =>
+            metrics.snapshotPagesAhead.inc({ outcome }),
+          ),
+        }),
   };
 
   const answerOf = async (
@@ -156,6 +175,8 @@ export const createSyncService = (options: SyncServiceOptions): SyncService => {
         metrics.refusals.inc({ route: route.name, code: answer.error.code });
       }
       const response = await renderAnswer(answer, request.headers);
+      // After this answer is sent (the host writes it as soon as this returns).
+      if (answer.kind === 'rendered' && answer.after !== undefined) setImmediate(answer.after);
       options.logger.info(
         {
           route: route.name,

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   /** Wraps the log the service sees (to make it fail). */
   readonly wrapLog?: (log: OperationLog) => OperationLog;
   readonly heartbeatMs?: number;
+  /** Snapshot pages built ahead (`SyncServiceOptions.snapshotPagesAhead`). */
+  readonly snapshotPagesAhead?: boolean;
 }
 
 /** A service on a fresh in-memory log. */
@@ -44,6 +46,9 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
     logger: pino({ level: 'silent' }),
     metrics: new SyncMetrics(logMetricsSource(seen), { defaultMetrics: false }),
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.snapshotPagesAhead === undefined
+      ? {}
+      : { snapshotPagesAhead: options.snapshotPagesAhead }),
   });
   return { service, log, close: () => log.close() };
 };
