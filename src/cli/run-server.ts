@@ -33,6 +33,8 @@ export interface ServeOptions extends StoreOptions {
   readonly host: string;
   readonly principals?: string;
   readonly logLevel?: string;
+  /** Build snapshot pages ahead (`snapshot-pages-ahead.ts`); `--no-pages-ahead`: false. */
+  readonly pagesAhead?: boolean;
 }
 
 const printPrincipals = (entries: readonly PrincipalEntry[], withTokens: boolean): void => {
@@ -73,7 +75,7 @@ export const runServer = async (options: ServeOptions): Promise<void> => {
     log,
     authenticator: bearerAuthenticator(entries.right),
     logger,
-    snapshotPagesAhead: true,
+    snapshotPagesAhead: options.pagesAhead !== false,
   });
   const server = await startHttpServer({
     routes: service.routes,

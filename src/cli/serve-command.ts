@@ -25,7 +25,11 @@ export const serveCommand = (): Command =>
         '--principals <file>',
         'the principals file (default: a demo file in the data directory)',
       )
-      .option('--log-level <level>', 'the log level (trace, debug, info, warn, error)'),
+      .option('--log-level <level>', 'the log level (trace, debug, info, warn, error)')
+      .option(
+        '--no-pages-ahead',
+        "do not build a snapshot page's next page before it is asked for (instances behind a balancer that spreads one client's requests)",
+      ),
   ).action(async (options: ServeOptions) => {
     const { runServer } = await import('./run-server.ts');
     await runServer(options);
