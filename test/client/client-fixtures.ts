@@ -6,6 +6,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { HttpRequest, HttpResponse } from '../../src/adapters/http/http-exchange.ts';
 import { createReplica, type Replica, type ReplicaOptions } from '../../src/client/replica.ts';
+import type { StoredDocument } from '../../src/client/store/replica-store.ts';
 import {
   inProcessTransport,
   type RequestHandler,
@@ -14,7 +15,23 @@ import type { SyncTransport } from '../../src/client/transports/sync-transport.t
 import { decodePullAnswer } from '../../src/client/transports/wire-answers.ts';
 import type { Role } from '../../src/domain/principal.ts';
 import type { OperationLog } from '../../src/log/operation-log.ts';
+import { emptyState } from '../../src/projections/document-state.ts';
 import { type TestUser, TOKENS } from '../functions/sync-fixtures.ts';
+
+/** A patient a replica store holds with an empty state as base and view (store-level tests). */
+export const emptyStoredPatient = (docId: string): StoredDocument => {
+  const state = emptyState('patients', docId);
+  return {
+    collection: 'patients',
+    docId,
+    base: state,
+    complete: false,
+    view: state,
+    stale: false,
+    generation: 1,
+    pending: false,
+  };
+};
 
 /** The principal of each test user (as the harness's principals file has them). */
 export const PRINCIPALS: Readonly<

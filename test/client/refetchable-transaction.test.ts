@@ -9,23 +9,11 @@ import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenStore, openReplicaStore } from '../../src/client/store/replica-storage.ts';
-import type { StoredDocument } from '../../src/client/store/replica-store.ts';
-import { emptyState } from '../../src/projections/document-state.ts';
+import { emptyStoredPatient } from './client-fixtures.ts';
 
 const FULL = 2;
 const KEY = (docId: string) => ({ collection: 'patients' as const, docId });
-const doc = (docId: string): StoredDocument => {
-  const state = emptyState('patients', docId);
-  return {
-    ...KEY(docId),
-    base: state,
-    complete: false,
-    view: state,
-    stale: false,
-    generation: 1,
-    pending: false,
-  };
-};
+const doc = emptyStoredPatient;
 const NORMAL = 1;
 
 describe('refetchable transactions', () => {

@@ -11,22 +11,9 @@ import { SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointMessage } from '../../src/adapters/sqlite/background-checkpoints.ts';
 import { openReplicaStore, sqliteFileStorage } from '../../src/client/store/replica-storage.ts';
-import type { StoredDocument } from '../../src/client/store/replica-store.ts';
-import { emptyState } from '../../src/projections/document-state.ts';
+import { emptyStoredPatient } from './client-fixtures.ts';
 
-const doc = (docId: string): StoredDocument => {
-  const state = emptyState('patients', docId);
-  return {
-    collection: 'patients',
-    docId,
-    base: state,
-    complete: false,
-    view: state,
-    stale: false,
-    generation: 1,
-    pending: false,
-  };
-};
+const doc = emptyStoredPatient;
 
 let dir: string;
 beforeEach(() => {
