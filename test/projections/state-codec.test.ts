@@ -149,6 +149,39 @@ describe('state codec', () => {
     },
   );
 
+  test('the text of a state whose field names look like indices, and whose vector is out of order, is canonical', () => {
+    const writer = (seq: number, value: string | number | boolean | null) => ({
+      deviceId: 'tab-1',
+      seq,
+      author: { userId: 'amina', role: 'health_worker' },
+      hlc: { ms: 10 + seq, n: 0 },
+      receivedAt: null,
+      authority: 'client',
+      resolution: false,
+      value,
+    });
+    const plain = {
+      collection: 'patients',
+      created: true,
+      docId: 'pat-\u00e9',
+      maxima: {
+        b: [writer(1, 'x')],
+        '10': [writer(2, 1.5)],
+        a: [writer(1, null), writer(3, true)],
+        '2': [writer(3, 'y "quoted"')],
+        é: [writer(4, false)],
+      },
+      records: [],
+      vv: { 'tab-1': 4, 'tab-0': 2 },
+    };
+    const decoded = decodeState(JSON.stringify(plain));
+    if (E.isLeft(decoded)) throw new Error(decoded.left.message);
+    const state = decoded.right;
+    expect(encodeState(state)).toBe(canonicalJson(pack(state)));
+    expect(encodeState(state)).toContain('"fields":{"2":');
+    expect(decodeState(encodeState(state))).toEqual(E.right(state));
+  });
+
   test('maxima that share a dot but not their facts keep their own facts', () => {
     const base = {
       deviceId: 'tab-1',
