@@ -41,7 +41,7 @@ import {
   projectedDocument,
   refoldedState,
 } from './append-rules.ts';
-import { prefetchBatch, prefetchOp } from './batch-prefetch.ts';
+import { type PrefetchedViews, prefetchBatch, prefetchOp } from './batch-prefetch.ts';
 import type { CompiledInserts } from './compiled-inserts.ts';
 import type { DeviceProgress } from './device-registry.ts';
 import { type CachedDocument, DocumentCache } from './document-cache.ts';
@@ -79,6 +79,8 @@ export class AppendSession {
   #head: number;
   readonly #startHead: number;
   readonly #decoded = new Map<unknown, E.Either<OpError, DecodedOp>>();
+  /** What `prefetch` read each op's references off (`batch-prefetch.ts`, invariant 3). */
+  #prefetched: PrefetchedViews | undefined;
 
   private constructor(trx: Kysely<LogTables>, env: AppendEnvironment, now: number, head: number) {
     this.#trx = trx;
@@ -129,7 +131,7 @@ export class AppendSession {
     const wrongDot = dotError(op, expected);
     if (wrongDot !== undefined) return this.#reject(raw, expected, device, author, wrongDot);
 
-    await prefetchOp(this.cache, op);
+    await prefetchOp(this.cache, op, this.#prefetched);
     const doc = this.cache.get(op.collection, op.docId);
     const lookup = this.cache.lookup(this.#env.userFacilities);
     const scope = scopeOf(op, doc.view, lookup);
@@ -179,7 +181,7 @@ export class AppendSession {
       const decoded = this.#decode(raw);
       if (E.isRight(decoded)) ops.push(decoded.right.op);
     }
-    await prefetchBatch(this.cache, ops);
+    this.#prefetched = await prefetchBatch(this.cache, ops);
   }
 
   /** Decodes a raw op once per session (a batch's prefetch and its processing share it). */

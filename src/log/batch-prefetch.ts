@@ -9,6 +9,9 @@
  *    log's `DocumentCache` and the TablesDB plan's `BatchDocuments` load the same references
  *    (`PrefetchDocuments`), each with its own reads.
  * 2. An op's own document is loaded before its references, which are read off it.
+ * 3. `prefetchOp` loads nothing more for an op whose document's view is the one `prefetchBatch`
+ *    read its references off (the same object: no op of the batch changed it since): those
+ *    references and records are loaded already, and loads are never undone.
  */
 
 import type { CollectionName } from '../domain/collection.ts';
@@ -47,28 +50,45 @@ const patientOfRecord = (op: Operation, current: DocumentView | undefined): stri
   return undefined;
 };
 
-/** Loads what the ops of a batch will look up: their documents, references and patients' records. */
+/** The view of each op's document that `prefetchBatch` read the op's references off. */
+export type PrefetchedViews = ReadonlyMap<Operation, DocumentView | undefined>;
+
+/**
+ * Loads what the ops of a batch will look up: their documents, references and patients'
+ * records. Answers the views it read them off, for `prefetchOp` (invariant 3).
+ */
 export const prefetchBatch = async (
   cache: PrefetchDocuments,
   ops: readonly Operation[],
-): Promise<void> => {
+): Promise<PrefetchedViews> => {
   await cache.load(ops.map((op) => ({ collection: op.collection, docId: op.docId })));
   const refs: DocumentRef[] = [];
   const patients: string[] = [];
+  const views = new Map<Operation, DocumentView | undefined>();
   for (const op of ops) {
     const current = cache.get(op.collection, op.docId).view;
+    views.set(op, current);
     refs.push(...lookedUpBy(op, current));
     const patientId = patientOfRecord(op, current);
     if (patientId !== undefined) patients.push(patientId);
   }
   await cache.load(refs);
   await cache.loadRecordsOfPatients(patients);
+  return views;
 };
 
-/** Loads what one op will look up, as its document stands now (usually from the cache). */
-export const prefetchOp = async (cache: PrefetchDocuments, op: Operation): Promise<void> => {
+/**
+ * Loads what one op will look up, as its document stands now (usually from the cache);
+ * nothing when `prefetched` read them off this very view (invariant 3).
+ */
+export const prefetchOp = async (
+  cache: PrefetchDocuments,
+  op: Operation,
+  prefetched?: PrefetchedViews,
+): Promise<void> => {
   await cache.load([{ collection: op.collection, docId: op.docId }]);
   const current = cache.get(op.collection, op.docId).view;
+  if (prefetched?.has(op) === true && prefetched.get(op) === current) return;
   await cache.load(lookedUpBy(op, current));
   const patientId = patientOfRecord(op, current);
   if (patientId !== undefined) await cache.loadRecordsOfPatients([patientId]);

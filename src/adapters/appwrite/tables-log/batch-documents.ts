@@ -18,7 +18,7 @@ import { Query } from 'node-appwrite';
 import type { CollectionName } from '../../../domain/collection.ts';
 import type { Operation } from '../../../domain/operation.ts';
 import type { DocumentRef } from '../../../domain/scope.ts';
-import { prefetchBatch, prefetchOp } from '../../../log/batch-prefetch.ts';
+import { type PrefetchedViews, prefetchBatch, prefetchOp } from '../../../log/batch-prefetch.ts';
 import { LoadedDocumentSet } from '../../../log/document-cache.ts';
 import { documentKey } from '../../../log/document-scope.ts';
 import type { LogIdentity } from '../../../log/log-identity.ts';
@@ -30,6 +30,8 @@ import { documentOfOps, documentOfRow } from './projected-documents.ts';
 export class BatchDocuments extends LoadedDocumentSet {
   readonly #store: LogStore;
   readonly #identity: LogIdentity;
+  /** What `prefetch` read each op's references off (`batch-prefetch.ts`, invariant 3). */
+  #prefetched: PrefetchedViews | undefined;
 
   constructor(store: LogStore, identity: LogIdentity) {
     super();
@@ -81,12 +83,12 @@ export class BatchDocuments extends LoadedDocumentSet {
 
   /** Loads what the ops of a batch will look up: their documents, references and patients' records. */
   async prefetch(ops: readonly Operation[]): Promise<void> {
-    await prefetchBatch(this, ops);
+    this.#prefetched = await prefetchBatch(this, ops);
   }
 
   /** Loads what one op will look up, as its document stands now (usually loaded already). */
   async prefetchOp(op: Operation): Promise<void> {
-    await prefetchOp(this, op);
+    await prefetchOp(this, op, this.#prefetched);
   }
 
   /** Loads every immunization record of these patients (for the duplicate-dose flag). */
