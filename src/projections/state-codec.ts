@@ -113,7 +113,8 @@ const stateFromJson = <C extends ErrorCode>(
   prefix: string,
 ): E.Either<SyncError<C>, DocumentState> => {
   if (t.UnknownRecord.is(json) && Object.hasOwn(json, 'writers')) {
-    // The common case, without the pipeline below: a packed value that decodes to itself.
+    // A packed value that decodes to itself (almost every stored one) is taken as it is; any
+    // other is decoded, for the error report.
     if (isBarePacked(json)) {
       const state = unpack(json);
       if (E.isLeft(state)) return E.left(writerIndexError(code, prefix, state.left));
@@ -121,12 +122,8 @@ const stateFromJson = <C extends ErrorCode>(
       return state;
     }
     return pipe(
-      isBarePacked(json)
-        ? E.right(json)
-        : pipe(
-            PackedStateCodec.decode(json),
-            E.mapLeft((errors) => reportValidation(code, errors, prefix)),
-          ),
+      PackedStateCodec.decode(json),
+      E.mapLeft((errors) => reportValidation(code, errors, prefix)),
       E.chain((packed) =>
         pipe(
           unpack(packed),
