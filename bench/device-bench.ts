@@ -32,12 +32,20 @@ const PATIENTS = Number(process.env.DEVICE_PATIENTS ?? 25_000);
 const ROUNDS = Math.max(1, Number(process.env.DEVICE_ROUNDS ?? 5));
 const DEVICE_ID = 'bench-device-tablet';
 
-/** One sync of a fresh replica in `dir`; its wall and CPU seconds. */
+/** The wall and CPU seconds of one sync, and the server's CPU seconds meanwhile (live only). */
+interface SyncTiming {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly serverCpuSeconds?: number;
+}
+
+/** One sync of a fresh replica in `dir`; `serverCpu` reads the server's CPU time, if live. */
 const syncFresh = async (
   dir: string,
   baseUrl: string,
   doFetch: typeof fetch,
-): Promise<{ readonly seconds: number; readonly cpuSeconds: number }> => {
+  serverCpu?: () => number,
+): Promise<SyncTiming> => {
   const replica = await createReplica({
     path: join(dir, 'replica.db'),
     deviceId: DEVICE_ID,
@@ -45,14 +53,22 @@ const syncFresh = async (
     transport: httpTransport({ baseUrl, token: ADMIN_TOKEN, timeoutMs: 300_000, fetch: doFetch }),
   });
   try {
+    const serverBefore = serverCpu?.();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const outcome = await replica.sync();
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const serverAfter = serverCpu?.();
     if (!outcome.ok) throw new Error(`the sync failed: ${JSON.stringify(outcome.failure)}`);
     if ((await replica.status()).pending !== 0) throw new Error('the sync left ops pending');
-    return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    return {
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      ...(serverBefore === undefined || serverAfter === undefined
+        ? {}
+        : { serverCpuSeconds: serverAfter - serverBefore }),
+    };
   } finally {
     await replica.close();
   }
@@ -65,15 +81,15 @@ const main = async (): Promise<void> => {
     const { fetch: recordedFetch, recording } = recordingFetch(fetch);
     const server = await startBenchServer(fresh.store, principals);
     const baseUrl = server.url;
-    let cold: Awaited<ReturnType<typeof syncFresh>>;
-    let live: Awaited<ReturnType<typeof syncFresh>>;
+    let cold: SyncTiming;
+    let live: SyncTiming;
     try {
       const coldDir = join(fresh.dir, 'live-1');
       await mkdir(coldDir);
-      cold = await syncFresh(coldDir, baseUrl, fetch);
+      cold = await syncFresh(coldDir, baseUrl, fetch, server.cpuSeconds);
       const liveDir = join(fresh.dir, 'live-2');
       await mkdir(liveDir);
-      live = await syncFresh(liveDir, baseUrl, recordedFetch);
+      live = await syncFresh(liveDir, baseUrl, recordedFetch, server.cpuSeconds);
     } finally {
       await server.stop();
     }
@@ -85,7 +101,7 @@ const main = async (): Promise<void> => {
     );
 
     const replayFetch = replayingFetch(recording);
-    const rounds: { readonly seconds: number; readonly cpuSeconds: number }[] = [];
+    const rounds: SyncTiming[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const dir = join(fresh.dir, `replay-${round}`);
       await mkdir(dir);
@@ -104,6 +120,7 @@ const main = async (): Promise<void> => {
         's (median)': cold.seconds.toFixed(2),
         'docs/s': count(documents / cold.seconds),
         'device CPU (s)': cold.cpuSeconds.toFixed(2),
+        'server CPU (s)': (cold.serverCpuSeconds ?? 0).toFixed(2),
         rounds: 1,
       },
       {
@@ -112,6 +129,7 @@ const main = async (): Promise<void> => {
         's (median)': live.seconds.toFixed(2),
         'docs/s': count(documents / live.seconds),
         'device CPU (s)': live.cpuSeconds.toFixed(2),
+        'server CPU (s)': (live.serverCpuSeconds ?? 0).toFixed(2),
         rounds: 1,
       },
       {
@@ -120,6 +138,7 @@ const main = async (): Promise<void> => {
         's (median)': replaySeconds.toFixed(2),
         'docs/s': count(documents / replaySeconds),
         'device CPU (s)': median(rounds.map((r) => r.cpuSeconds)).toFixed(2),
+        'server CPU (s)': '-',
         rounds: rounds.map((r) => r.seconds.toFixed(2)).join(' / '),
       },
       {
@@ -128,6 +147,7 @@ const main = async (): Promise<void> => {
         's (median)': (replaySeconds / live.seconds).toFixed(2),
         'docs/s': '',
         'device CPU (s)': '',
+        'server CPU (s)': '',
         rounds: '',
       },
     ];

@@ -10,6 +10,11 @@
  * the medians (each round's multiples are listed beside them): on a shared machine one run of
  * each, minutes apart, can differ by half.
  *
+ * Beside the wall time, each step's CPU seconds, of the client (this process: PouchDB's client or
+ * the replica, every thread) and of the server's process together, and immune-sync's multiple
+ * of PouchDB's documents per CPU-second: what each system costs the machine, which other load
+ * on it changes less than it changes the wall time. The targets stay the wall-time multiples.
+ *
  * The push is timed to where each system holds the edits on the server: PouchDB's push
  * replication ends there; immune-sync's sync cycle goes on to pull its own ops back (the device
  * settles them into its base), so the whole cycle is reported in a row of its own.
@@ -53,7 +58,20 @@ interface Timings {
   readonly pushSeconds: number;
   /** immune-sync: the whole sync cycle, the push and the pull that brings the edits back. */
   readonly cycleSeconds?: number;
+  /** CPU seconds of the initial sync and of the push, client and server together. */
+  readonly initialCpu: number;
+  readonly pushCpu: number;
 }
+
+/**
+ * CPU seconds used so far by this process (the client: PouchDB's or the replica, every thread)
+ * and by the server's process. Their difference over a step is what the step cost the machine,
+ * which a shared machine's other load changes far less than it changes the wall time.
+ */
+const cpuNow = (server: { cpuSeconds(): number }): number => {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6 + server.cpuSeconds();
+};
 
 /**
  * The transport, noting when the server has answered every one of the device's first `edits`
@@ -64,12 +82,16 @@ interface Timings {
 const answeringTransport = (
   inner: SyncTransport,
   edits: number,
-): { readonly transport: SyncTransport; readonly heldAt: () => number | undefined } => {
+  cpu: () => number,
+): {
+  readonly transport: SyncTransport;
+  readonly heldAt: () => { readonly at: number; readonly cpu: number } | undefined;
+} => {
   // Answers of batches in flight together may come back in any order: every answered seq is
   // kept, and `answered` is the end of the run from 1.
   let answered = 0;
   const answeredSeqs = new Set<number>();
-  let heldAt: number | undefined;
+  let heldAt: { readonly at: number; readonly cpu: number } | undefined;
   const transport: SyncTransport = {
     ...inner,
     push: async (deviceId, ops) => {
@@ -81,7 +103,9 @@ const answeringTransport = (
           }
         }
         while (answeredSeqs.has(answered + 1)) answered += 1;
-        if (heldAt === undefined && answered >= edits) heldAt = performance.now();
+        if (heldAt === undefined && answered >= edits) {
+          heldAt = { at: performance.now(), cpu: cpu() };
+        }
       }
       return answer;
     },
@@ -142,9 +166,11 @@ const pouchRun = async (
 
     const local = new PouchDB(join(dir, `pouch-client-${replication ?? 'default'}`));
     const options = replication === undefined ? {} : { batch_size: replication };
+    const initialCpuStarted = cpuNow(server);
     const initialStarted = performance.now();
     await local.replicate.from(remote, options);
     const initialSeconds = (performance.now() - initialStarted) / 1000;
+    const initialCpu = cpuNow(server) - initialCpuStarted;
 
     const patients = await local.allDocs({
       startkey: 'patients:',
@@ -156,14 +182,16 @@ const pouchRun = async (
       row.doc === undefined ? [] : [{ ...row.doc, townVillage: 'Kisozi (moved)' }],
     );
     await local.bulkDocs(edited);
+    const pushCpuStarted = cpuNow(server);
     const pushStarted = performance.now();
     const pushed = await local.replicate.to(remote, options);
     const pushSeconds = (performance.now() - pushStarted) / 1000;
+    const pushCpu = cpuNow(server) - pushCpuStarted;
     if (pushed.docs_written !== EDITS)
       throw new Error(`PouchDB pushed ${pushed.docs_written} docs`);
     await local.close();
     await remote.close();
-    return { docs, initialSeconds, pushSeconds };
+    return { docs, initialSeconds, pushSeconds, initialCpu, pushCpu };
   } finally {
     await server.stop();
   }
@@ -182,6 +210,7 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
           fetch: retryingFetch,
         }),
         EDITS,
+        () => cpuNow(server),
       );
       const replica = await createReplica({
         path: join(dir, 'immune-replica.db'),
@@ -190,9 +219,11 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
         transport,
       });
       try {
+        const initialCpuStarted = cpuNow(server);
         const initialStarted = performance.now();
         const initial = await replica.sync();
         const initialSeconds = (performance.now() - initialStarted) / 1000;
+        const initialCpu = cpuNow(server) - initialCpuStarted;
         if (!initial.ok) throw new Error(`initial sync failed: ${JSON.stringify(initial.failure)}`);
         for (let i = 0; i < EDITS; i++) {
           const written = await replica.patients.update(patientIdOf(i), {
@@ -201,6 +232,7 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
           if (E.isLeft(written)) throw new Error(`an edit failed: ${JSON.stringify(written.left)}`);
         }
         // The device's ops are its edits, seq 1 to EDITS (the initial sync pushed nothing).
+        const pushCpuStarted = cpuNow(server);
         const pushStarted = performance.now();
         const pushed = await replica.sync();
         const cycleSeconds = (performance.now() - pushStarted) / 1000;
@@ -214,8 +246,15 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
         if (held === undefined) {
           throw new Error('the sync ended before the server had answered every edit');
         }
-        const pushSeconds = (held - pushStarted) / 1000;
-        return { docs: documents, initialSeconds, pushSeconds, cycleSeconds };
+        const pushSeconds = (held.at - pushStarted) / 1000;
+        return {
+          docs: documents,
+          initialSeconds,
+          pushSeconds,
+          cycleSeconds,
+          initialCpu,
+          pushCpu: held.cpu - pushCpuStarted,
+        };
       } finally {
         await replica.close();
       }
@@ -265,21 +304,37 @@ const main = async (): Promise<void> => {
         step: 'initial sync of a fresh client',
         docs: (t: Timings) => t.docs,
         seconds: (t: Timings) => t.initialSeconds,
+        cpu: (t: Timings): number | undefined => t.initialCpu,
       },
       {
         step: `push of ${count(EDITS)} offline edits (until the server holds them)`,
         docs: () => EDITS,
         seconds: (t: Timings) => t.pushSeconds,
+        cpu: (t: Timings): number | undefined => t.pushCpu,
       },
       {
         // PouchDB has nothing to pull back: its figure is its push.
         step: `push of ${count(EDITS)} offline edits and their pull back (the whole sync cycle)`,
         docs: () => EDITS,
         seconds: (t: Timings) => t.cycleSeconds ?? t.pushSeconds,
+        cpu: (): number | undefined => undefined,
       },
     ];
     for (const s of steps) {
       const rate = (t: Timings): number => s.docs(t) / s.seconds(t);
+      // Documents per CPU-second of client and server together (none for the cycle).
+      const cpuRate = (t: Timings): number | undefined => {
+        const cpu = s.cpu(t);
+        return cpu === undefined || cpu <= 0 ? undefined : s.docs(t) / cpu;
+      };
+      // The median CPU seconds of a system's runs, one a round.
+      const cpuText = (runs: readonly (Timings | undefined)[]): string => {
+        const cpus = runs.flatMap((t) => {
+          const cpu = t === undefined ? undefined : s.cpu(t);
+          return cpu === undefined ? [] : [cpu];
+        });
+        return cpus.length === 0 ? '-' : median(cpus).toFixed(2);
+      };
       const row: Record<string, string | number> = { step: s.step };
       const verdicts: string[] = [];
       POUCH_BATCHES.forEach((batch, i) => {
@@ -296,11 +351,21 @@ const main = async (): Promise<void> => {
             ? `${multiple.toFixed(2)}x`
             : `${multiple.toFixed(2)}x (${multiples.map((m) => m.toFixed(2)).join(' / ')})`;
         verdicts.push(`${batchLabel(batch)} ${multiple >= TARGET_MULTIPLE ? 'met' : 'NOT met'}`);
+        const cpuMultiples = rounds.flatMap((r) => {
+          const t = r.pouch[i];
+          const ours = cpuRate(r.immune);
+          const theirs = t === undefined ? undefined : cpuRate(t);
+          return ours === undefined || theirs === undefined ? [] : [ours / theirs];
+        });
+        row[`PouchDB ${batchLabel(batch)} CPU (s)`] = cpuText(rounds.map((r) => r.pouch[i]));
+        row[`CPU x vs ${batchLabel(batch)}`] =
+          cpuMultiples.length === 0 ? '-' : `${median(cpuMultiples).toFixed(2)}x`;
       });
       const immuneSeconds = median(rounds.map((r) => s.seconds(r.immune)));
       row['immune-sync docs (ops)'] = count(s.docs(first.immune));
       row['immune-sync (s)'] = immuneSeconds.toFixed(2);
       row['immune-sync docs/s'] = count(median(rounds.map((r) => rate(r.immune))));
+      row['immune-sync CPU (s)'] = cpuText(rounds.map((r) => r.immune));
       row.target = `>= ${TARGET_MULTIPLE}x${rounds.length > 1 ? ' (median)' : ''}: ${verdicts.join(', ')}`;
       rows.push(row);
     }

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cpuSecondsOf } from './bench-server.ts';
 import { freePort } from './free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../node_modules/.bin/pouchdb-server', import.meta.url));
@@ -12,6 +13,8 @@ const BIN = fileURLToPath(new URL('../../node_modules/.bin/pouchdb-server', impo
 /** A running pouchdb-server. */
 export interface PouchServer {
   readonly url: string;
+  /** The CPU seconds the server has used so far, every thread of it (Linux; 0 elsewhere). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export const startPouchServer = async (dir: string): Promise<PouchServer> => {
       if (answer.ok) {
         return {
           url,
+          cpuSeconds: () => (child.pid === undefined ? 0 : cpuSecondsOf(child.pid)),
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM');
             await exited;
