@@ -77,12 +77,11 @@ const record = async (
   context.writes.run(() =>
     context.store.transaction(async (store) => {
       const meta = await requireMeta(store);
+      // The seqs only: an entry's op is decoded when asked for, and none is needed here.
       const inOutbox = new Set(
-        (await store.outboxFrom(Math.min(...sent.keys()), sent.size)).map((e) => e.op.seq),
+        (await store.outboxFrom(Math.min(...sent.keys()), sent.size)).map((e) => e.seq),
       );
-      for (const { seq, cursor } of outcome.answered) {
-        if (inOutbox.has(seq)) await store.markAnswered(seq, cursor);
-      }
+      await store.markAnswered(outcome.answered.filter(({ seq }) => inOutbox.has(seq)));
       const news: { op: Operation; error: PushOutcome['rejected'][number]['error'] }[] = [];
       const rejectedAt = context.now();
       for (const { seq, error } of outcome.rejected) {

@@ -41,6 +41,7 @@ import {
 } from './outbox-rows.ts';
 import { decodeMeta, encodeMeta, META_KEY, type ReplicaMeta } from './replica-meta.ts';
 import type {
+  AnsweredOp,
   DocKey,
   OutboxEntry,
   OutboxSummary,
@@ -207,8 +208,8 @@ export class KyselyReplicaStore implements ReplicaStore {
     return answeredSeqs(this.#db);
   }
 
-  markAnswered(seq: number, cursor: string): Promise<void> {
-    return markAnswered(this.#db, seq, cursor);
+  markAnswered(answers: readonly AnsweredOp[]): Promise<void> {
+    return markAnswered(this.#db, answers);
   }
 
   removeFromOutbox(seqs: readonly number[]): Promise<void> {

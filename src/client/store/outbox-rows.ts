@@ -3,10 +3,11 @@
  * and the ones it rejected, with their reasons. Functions over a kysely handle (a database or a
  * transaction), used by `KyselyReplicaStore`.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { encodeOperation, type Operation } from '../../domain/operation.ts';
-import { inChunks } from './parameter-chunks.ts';
+import { inChunks, MAX_PARAMETERS } from './parameter-chunks.ts';
 import {
+  type AnsweredOp,
   type DocKey,
   docKeyText,
   idsByCollection,
@@ -153,12 +154,26 @@ export const answeredSeqs = async (db: Kysely<ReplicaTables>): Promise<readonly 
 };
 
 /** Records the server's answer (its cursor) for an outbox op. */
+/**
+ * Notes the cursors of answered ops, a few hundred in one statement (`CASE seq WHEN ... END`:
+ * three parameters an op) instead of one statement an op: a push answers 500 at once.
+ */
 export const markAnswered = async (
   db: Kysely<ReplicaTables>,
-  seq: number,
-  cursor: string,
+  answers: readonly AnsweredOp[],
 ): Promise<void> => {
-  await db.updateTable('outbox').set({ acked_cursor: cursor }).where('seq', '=', seq).execute();
+  for (const part of inChunks(answers, Math.floor(MAX_PARAMETERS / 3))) {
+    const cases = part.map((a) => sql`when ${a.seq} then ${a.cursor}`);
+    await db
+      .updateTable('outbox')
+      .set({ acked_cursor: sql<string>`case seq ${sql.join(cases, sql` `)} end` })
+      .where(
+        'seq',
+        'in',
+        part.map((a) => a.seq),
+      )
+      .execute();
+  }
 };
 
 /** Removes ops from the outbox. */

@@ -104,6 +104,12 @@ export interface OutboxSummary {
   readonly oldestCreatedAt: number | null;
 }
 
+/** An op of the outbox the server has answered, and the cursor it answered it with. */
+export interface AnsweredOp {
+  readonly seq: number;
+  readonly cursor: string;
+}
+
 /** The storage operations a replica uses (see the module's invariants). */
 export interface ReplicaStore {
   /** Runs `fn` in one transaction on a store bound to it (see invariant 1). */
@@ -153,7 +159,8 @@ export interface ReplicaStore {
   pendingOfDocuments(keys: readonly DocKey[]): Promise<ReadonlyMap<string, readonly OutboxEntry[]>>;
   /** Seqs of the ops answered `accepted`/`duplicate` that the pull has not brought back yet. */
   answeredSeqs(): Promise<readonly number[]>;
-  markAnswered(seq: number, cursor: string): Promise<void>;
+  /** Notes the cursors the server answered ops of the outbox with (`accepted`/`duplicate`). */
+  markAnswered(answers: readonly AnsweredOp[]): Promise<void>;
   removeFromOutbox(seqs: readonly number[]): Promise<void>;
   outboxSummary(): Promise<OutboxSummary>;
 
