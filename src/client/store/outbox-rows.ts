@@ -153,7 +153,6 @@ export const answeredSeqs = async (db: Kysely<ReplicaTables>): Promise<readonly 
   return rows.map((r) => r.seq);
 };
 
-/** Records the server's answer (its cursor) for an outbox op. */
 /**
  * Notes the cursors of answered ops, a few hundred in one statement (`CASE seq WHEN ... END`:
  * three parameters an op) instead of one statement an op: a push answers 500 at once.
