@@ -8,6 +8,7 @@
  * protocol nests deeper than a handful of levels, so such a body is refused before it is parsed.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { utf8Text } from '../adapters/http/utf8-text.ts';
 import { type SyncError, syncError } from '../domain/errors.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -47,7 +48,7 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
 export const parseJsonBody = (bytes: Uint8Array): E.Either<SyncError, unknown> => {
   let text: string;
   try {
-    text = utf8.decode(bytes);
+    text = utf8Text(bytes, utf8);
   } catch {
     return E.left(syncError('bad_request', 'the body is not JSON (UTF-8)'));
   }

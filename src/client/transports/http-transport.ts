@@ -20,6 +20,7 @@
  *    not overtake it on the way out, or the server answers it `gap` and it is sent again.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { utf8Text } from '../../adapters/http/utf8-text.ts';
 import { DEFAULT_SILENCE_MS, readEventStream } from './event-stream.ts';
 import {
   ACCEPTED_CODINGS,
@@ -62,6 +63,7 @@ export interface HttpTransportOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Gzips bytes with the platform's `CompressionStream`; undefined where there is none. */
 const gzipped = async (bytes: Uint8Array): Promise<Uint8Array | undefined> => {
@@ -176,7 +178,7 @@ const startRequest = (
 
 /** Reads an answer's body, parsed when it is JSON. */
 const readResponse = async (response: Response): Promise<WireResponse> => {
-  const text = await response.text();
+  const text = utf8Text(new Uint8Array(await response.arrayBuffer()), decoder);
   let parsed: unknown;
   try {
     parsed = text === '' ? undefined : JSON.parse(text);

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import type { HttpRequest, HttpResponse } from '../../adapters/http/http-exchange.ts';
+import { utf8Text } from '../../adapters/http/utf8-text.ts';
 import { readEventStream } from './event-stream.ts';
 import { ACCEPTED_CODINGS, type Exchange, errorOfAnswer, exchangeTransport } from './exchange.ts';
 import type { EventsRequest, SyncTransport, TransportError } from './sync-transport.ts';
@@ -95,7 +96,7 @@ const handlerExchange =
       return E.right({
         status: response.status,
         headers: response.headers,
-        body: parsed(decoder.decode(bytes)),
+        body: parsed(utf8Text(bytes, decoder)),
       });
     } catch (error) {
       return E.left(networkError(error));
@@ -126,7 +127,7 @@ const handlerEvents =
         errorOfAnswer({
           status: response.status,
           headers: response.headers,
-          body: parsed(decoder.decode(bytes)),
+          body: parsed(utf8Text(bytes, decoder)),
         }),
       );
     }
