@@ -29,10 +29,10 @@ export const renderError = (error: SyncError): HttpResponse => ({
 const renderBytes = async (
   status: number,
   contentType: string,
-  text: string,
+  body: string | Uint8Array,
   acceptEncoding: string | undefined,
 ): Promise<HttpResponse> => {
-  const bytes = encoder.encode(text);
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
   const headers = {
     ...baseHeaders(contentType),
     'cache-control': 'no-store',

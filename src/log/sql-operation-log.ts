@@ -188,14 +188,7 @@ export class SqlOperationLog implements OperationLog {
     page: string | undefined,
     pageSize?: number,
   ): Promise<E.Either<SyncError, SnapshotPage>> {
-    return snapshotPage(
-      this.db,
-      this.#identity,
-      principal,
-      page,
-      pageSize,
-      this.#dialect.jsonTextValid,
-    );
+    return snapshotPage(this.db, this.#identity, principal, page, pageSize, this.#dialect);
   }
 
   documentOps(

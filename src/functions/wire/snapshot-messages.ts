@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import type { SnapshotPage } from '../../log/operation-log.ts';
-import { snapshotDocJson } from '../../log/snapshot-paging.ts';
+import { snapshotDocBytes } from '../../log/snapshot-paging.ts';
 
 /** The snapshot's query parameters. */
 export const SnapshotQuery = t.exact(t.partial({ page: t.string }), 'SnapshotQuery');
@@ -41,10 +41,43 @@ export const encodeSnapshotResponse = (page: SnapshotPage): SnapshotResponse => 
   nextPage: page.nextPage,
 });
 
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
+const COMMA = encoder.encode(',');
+
+/** `parts` one after the other. */
+const joined = (parts: readonly Uint8Array[]): Uint8Array => {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return bytes;
+};
+
 /**
- * The JSON text of `encodeSnapshotResponse(page)`, each document as `snapshotDocJson` gives it:
- * the texts a backend stored for it, placed as they are, else its JSON.
+ * The JSON of `encodeSnapshotResponse(page)` as UTF-8 bytes, each document as
+ * `snapshotDocBytes` gives it: the bytes its backend put together, else the JSON of the texts
+ * it stored, else its JSON. Joined as bytes: a page of 5,000 documents is ~3.6 MB, which as one
+ * string would be joined and then encoded again.
  */
+export const encodeSnapshotBytes = (page: SnapshotPage): Uint8Array => {
+  const parts: Uint8Array[] = [encoder.encode('{"docs":[')];
+  page.docs.forEach((doc, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(snapshotDocBytes(doc));
+  });
+  parts.push(
+    encoder.encode(
+      `],"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`,
+    ),
+  );
+  return joined(parts);
+};
+
+/** `encodeSnapshotBytes(page)` as text. */
 export const encodeSnapshotText = (page: SnapshotPage): string =>
-  `{"docs":[${page.docs.map(snapshotDocJson).join(',')}],` +
-  `"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`;
+  utf8.decode(encodeSnapshotBytes(page));
