@@ -245,7 +245,7 @@ export interface OperationLog {
 
   /**
    * Snapshot pages consistent with one cursor, of the documents visible to the principal:
-   * `pageSize` 1..5000 (default: the backend's, 2000 for the SQL logs, 5000 for TablesDB); `page` is a previous page's `nextPage` (forged:
+   * `pageSize` 1..5000 (default 5000); `page` is a previous page's `nextPage` (forged:
    * `bad_cursor`; of another epoch: `reset_required`).
    */
   snapshot(

@@ -44,16 +44,6 @@ import { readJsonText } from './stored-json.ts';
 /** The most documents a snapshot page holds. */
 export const MAX_SNAPSHOT_PAGE = 5000;
 
-/**
- * The documents of a snapshot page of the SQL logs when the caller names no size. A device holds
- * a page's parsed documents until it has written them; pages of 2,000 (~1.4 MB of JSON) leave
- * its garbage collector less to copy than pages of 5,000, and cost 30 more requests for 100,000
- * documents: the device bench's replays of 100,061 documents 1.95-2.09 s (CPU 2.34-2.50 s)
- * against 2.15-2.23 s (CPU 2.83-2.91 s), the live syncs 3.23-3.41 s against 3.40-3.65 s, three
- * alternating pairs (docs/benchmarks.md, 2026-12-05 06:45); pages of 1,000 were no faster.
- */
-export const DEFAULT_SNAPSHOT_PAGE = 2000;
-
 const PAGE_KIND = 's';
 
 /** Where a page starts: the snapshot's head, and the last document of the page before. */

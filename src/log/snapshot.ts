@@ -1,6 +1,6 @@
 /**
  * Snapshots (PROTOCOL.md, GET /v1/snapshot): the documents visible to the principal, as of one
- * cursor, in pages of at most 5000 (2000 unless asked otherwise), so that a new device bootstraps from the live data and then
+ * cursor, in pages of at most 5000, so that a new device bootstraps from the live data and then
  * pulls after that cursor.
  *
  * Invariants:
@@ -32,7 +32,7 @@ import { readOpRow } from './op-rows.ts';
 import type { SnapshotDoc, SnapshotPage } from './operation-log.ts';
 import {
   checkSnapshotPageSize,
-  DEFAULT_SNAPSHOT_PAGE,
+  MAX_SNAPSHOT_PAGE,
   type PagePosition,
   pagePosition,
   type StoredDocumentTexts,
@@ -199,7 +199,7 @@ export const snapshotPage = async (
   identity: LogIdentity,
   principal: Principal,
   page: string | undefined,
-  pageSize: number = DEFAULT_SNAPSHOT_PAGE,
+  pageSize: number = MAX_SNAPSHOT_PAGE,
   dialect: Pick<LogDialect, 'jsonTextValid' | 'wireSql'> = {},
 ): Promise<E.Either<SyncError, SnapshotPage>> => {
   const checked = checkSnapshotPageSize(pageSize);
