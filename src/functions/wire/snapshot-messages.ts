@@ -3,6 +3,7 @@
  * all at one cursor.
  */
 import * as t from 'io-ts';
+import { joinedBytes } from '../../adapters/http/joined-bytes.ts';
 import type { SnapshotPage } from '../../log/operation-log.ts';
 import { snapshotDocBytes } from '../../log/snapshot-paging.ts';
 
@@ -45,19 +46,6 @@ const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 const COMMA = encoder.encode(',');
 
-/** `parts` one after the other. */
-const joined = (parts: readonly Uint8Array[]): Uint8Array => {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
-  }
-  return bytes;
-};
-
 /**
  * The JSON of `encodeSnapshotResponse(page)` as UTF-8 bytes, each document as
  * `snapshotDocBytes` gives it: the bytes its backend put together, else the JSON of the texts
@@ -75,7 +63,7 @@ export const encodeSnapshotBytes = (page: SnapshotPage): Uint8Array => {
       `],"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`,
     ),
   );
-  return joined(parts);
+  return joinedBytes(parts);
 };
 
 /** `encodeSnapshotBytes(page)` as text. */
