@@ -71,8 +71,17 @@ const docAsOf = async (
   return snapshotDoc(collection, docId, state);
 };
 
-/** The documents of a snapshot page's query: visible to `principal`, as of `head`, after `after`. */
-const pageQuery = (db: Kysely<LogTables>, principal: Principal, { head, after }: PagePosition) => {
+/**
+ * The query of a snapshot page's rows, their keys and last positions selected: the documents
+ * visible to `principal`, as of `head`, after `after`, one more than `pageSize` (to tell whether
+ * others remain).
+ */
+const pageQuery = (
+  db: Kysely<LogTables>,
+  principal: Principal,
+  { head, after }: PagePosition,
+  pageSize: number,
+) => {
   let query = db.selectFrom('documents').where('created_position', '<=', head);
   const facilities = readingFacilities(principal);
   if (facilities !== undefined) query = query.where(documentVisibleTo(facilities, 'documents'));
@@ -83,7 +92,11 @@ const pageQuery = (db: Kysely<LogTables>, principal: Principal, { head, after }:
       eb(eb.refTuple('collection', 'doc_id'), '>', eb.tuple(after.collection, after.docId)),
     );
   }
-  return query.orderBy('collection').orderBy('doc_id');
+  return query
+    .select(['collection', 'doc_id', 'last_position'])
+    .orderBy('collection')
+    .orderBy('doc_id')
+    .limit(pageSize + 1);
 };
 
 /**
@@ -106,8 +119,8 @@ const rowsWithTexts = async (
   pageSize: number,
   jsonTextValid: LogDialect['jsonTextValid'],
 ): Promise<readonly PageRow[]> => {
-  const rows = await pageQuery(db, principal, position)
-    .select(['collection', 'doc_id', 'state', 'data', 'deleted', 'last_position'])
+  const rows = await pageQuery(db, principal, position, pageSize)
+    .select(['state', 'data', 'deleted'])
     .select((eb) =>
       jsonTextValid === undefined
         ? []
@@ -116,7 +129,6 @@ const rowsWithTexts = async (
             jsonTextValid(eb.ref('data')).as('data_valid'),
           ],
     )
-    .limit(pageSize + 1)
     .execute();
   return rows.map((row) => ({
     collection: row.collection,
@@ -145,8 +157,8 @@ const rowsWithWire = async (
   wireSql: WireSql,
 ): Promise<readonly PageRow[]> => {
   const { jsonQuote, utf8Bytes } = wireSql;
-  const rows = await pageQuery(db, principal, position)
-    .select(['collection', 'doc_id', 'deleted', 'last_position'])
+  const rows = await pageQuery(db, principal, position, pageSize)
+    .select('deleted')
     .select((eb) => {
       const state = eb.ref('state');
       const data = eb.ref('data');
@@ -162,7 +174,6 @@ const rowsWithWire = async (
         utf8Bytes(wire).as('wire'),
       ];
     })
-    .limit(pageSize + 1)
     .execute();
   return rows.map((row) => ({
     collection: row.collection,
