@@ -11,11 +11,10 @@ export type Answer =
   | { readonly kind: 'json'; readonly status: number; readonly body: unknown }
   | { readonly kind: 'error'; readonly error: SyncError }
   | {
-      /** A body serialized already: its text, or the UTF-8 bytes of its text. */
       readonly kind: 'text';
       readonly status: number;
       readonly contentType: string;
-      readonly body: string | Uint8Array;
+      readonly body: string;
     }
   | {
       /**
@@ -38,8 +37,8 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 /** A `200` JSON answer. */
 export const ok = (body: unknown): Answer => ({ kind: 'json', status: 200, body });
 
-/** A `200` answer whose JSON body is already UTF-8 bytes. */
-export const okJsonBytes = (body: Uint8Array): Answer => ({
+/** A `200` answer whose JSON body is already text. */
+export const okJsonText = (body: string): Answer => ({
   kind: 'text',
   status: 200,
   contentType: JSON_TYPE,

@@ -29,10 +29,10 @@ export const renderError = (error: SyncError): HttpResponse => ({
 const renderBytes = async (
   status: number,
   contentType: string,
-  body: string | Uint8Array,
+  text: string,
   acceptEncoding: string | undefined,
 ): Promise<HttpResponse> => {
-  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  const bytes = encoder.encode(text);
   const headers = {
     ...baseHeaders(contentType),
     'cache-control': 'no-store',

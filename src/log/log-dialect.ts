@@ -26,14 +26,6 @@ export interface HeadChannel {
   listen(onPayload: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
-/** SQL that builds JSON texts and hands them over as bytes (`LogDialect.wireSql`). */
-export interface WireSql {
-  /** The JSON string of a text: the value `JSON.stringify` gives, not necessarily its spelling. */
-  jsonQuote(text: Expression<string>): Expression<string>;
-  /** A text's UTF-8 bytes, read by the driver as a `Uint8Array`. */
-  utf8Bytes(text: Expression<string>): AliasableExpression<Uint8Array>;
-}
-
 /** A backend's capabilities. */
 export interface LogDialect {
   readonly columnTypes: LogColumnTypes;
@@ -63,15 +55,6 @@ export interface LogDialect {
    * such test (Postgres before 16 can only raise): the texts are then parsed.
    */
   readonly jsonTextValid?: (column: Expression<string>) => AliasableExpression<number>;
-  /**
-   * SQL to put a snapshot document's wire JSON together as the backend reads its row
-   * (`snapshot.ts`), with `jsonTextValid`: the server then gets each document as the bytes it
-   * sends, and neither holds the stored texts as strings, nor joins them, nor encodes the page
-   * (the SQLite log's pages of 100,061 documents: ~0.6 s of server time instead of ~1.0 s).
-   * Absent where the driver reads bytes slowly (Postgres's, as hex text): the server builds the
-   * page's text from the stored texts.
-   */
-  readonly wireSql?: WireSql;
   /** The channel through which instances announce heads; absent for a single-instance store. */
   readonly heads?: (channelName: string) => HeadChannel;
   /** Releases what the adapter opened besides the kysely instance. */

@@ -22,10 +22,7 @@
  *    not parsed again; any other is parsed, which decides. The SQLite log's pages of the peer
  *    benchmark's 100,061 documents, read and encoded: 4.2 s of server time when every state
  *    was decoded, 1.3 s (0.9 s of it without that parse); SQLite's test costs ~0.15 s of the
- *    ~0.45 s the parse did. A backend that can also put the wire JSON together
- *    (`LogDialect.wireSql`, SQLite) hands each document over as those bytes
- *    (`snapshotDocOfWire`), and the page is joined as bytes (`snapshotDocBytes`): the same
- *    bytes as the text built here, encoded, which a test holds.
+ *    ~0.45 s the parse did.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -192,79 +189,9 @@ export const snapshotDocOfTexts = (
   return new StoredSnapshotDoc(collection, docId, texts, what);
 };
 
-const utf8 = new TextDecoder();
-const encoder = new TextEncoder();
-
-/** What a document's wire JSON holds beyond its key, as `StoredSnapshotDoc` reads it. */
-const WireDocCodec = t.type({ data: StoredFields, meta: t.type({ state: t.UnknownRecord }) });
-
-/**
- * A snapshot document given by its wire JSON as bytes, which its backend put together from the
- * stored texts (`LogDialect.wireSql`) after finding both JSON objects (invariant 5): the bytes
- * are placed in the page as they are. Its `data` and `meta` are read from them when asked for,
- * through their codecs; `toJSON` gives the wire shape.
- */
-class WireSnapshotDoc implements SnapshotDoc {
-  readonly #bytes: Uint8Array;
-  readonly #what: string;
-  #read: t.TypeOf<typeof WireDocCodec> | undefined;
-
-  constructor(
-    readonly collection: CollectionName,
-    readonly docId: string,
-    readonly deleted: boolean,
-    bytes: Uint8Array,
-    what: string,
-  ) {
-    this.#bytes = bytes;
-    this.#what = what;
-  }
-
-  #wire(): t.TypeOf<typeof WireDocCodec> {
-    this.#read ??= readJsonText(WireDocCodec, utf8.decode(this.#bytes), this.#what);
-    return this.#read;
-  }
-
-  get data(): DocumentData {
-    return this.#wire().data;
-  }
-
-  get meta(): SnapshotMeta {
-    return this.#wire().meta;
-  }
-
-  /** The document's wire JSON, as its backend put it together. */
-  wireBytes(): Uint8Array {
-    return this.#bytes;
-  }
-
-  toJSON(): SnapshotDoc {
-    return wireShape(this);
-  }
-}
-
-/**
- * A document of a snapshot page given by its wire JSON as bytes, which its backend put together
- * from the texts it stores for it as of the snapshot's head, having found both JSON objects
- * (invariant 5; `LogDialect.wireSql`); `what` names its row.
- */
-export const snapshotDocOfWire = (
-  collection: CollectionName,
-  docId: string,
-  deleted: boolean,
-  bytes: Uint8Array,
-  what: string,
-): SnapshotDoc => new WireSnapshotDoc(collection, docId, deleted, bytes, what);
-
 /** The JSON of a snapshot document's wire shape: its stored texts when it has them. */
-export const snapshotDocJson = (doc: SnapshotDoc): string => {
-  if (doc instanceof WireSnapshotDoc) return utf8.decode(doc.wireBytes());
-  return doc instanceof StoredSnapshotDoc ? doc.wireJson() : JSON.stringify(wireShape(doc));
-};
-
-/** `snapshotDocJson`'s text as UTF-8 bytes: the backend's own when it made them. */
-export const snapshotDocBytes = (doc: SnapshotDoc): Uint8Array =>
-  doc instanceof WireSnapshotDoc ? doc.wireBytes() : encoder.encode(snapshotDocJson(doc));
+export const snapshotDocJson = (doc: SnapshotDoc): string =>
+  doc instanceof StoredSnapshotDoc ? doc.wireJson() : JSON.stringify(wireShape(doc));
 
 /** The page of `docs` of the snapshot at `head`; `more` when documents remain after them. */
 export const snapshotAnswer = (

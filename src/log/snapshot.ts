@@ -12,19 +12,16 @@
  * 3. Page tokens are signed like cursors: a forged one is `bad_cursor`.
  *
  * The storage-free rules (page size, page tokens, shaping the page) are `snapshot-paging.ts`'s,
- * shared with the other backends; this module holds the SQL reads. A backend with `wireSql`
- * (SQLite) puts each document's wire JSON together as it reads the row and tests both stored
- * texts; a document whose texts it does not find JSON objects is read again as texts and
- * parsed, which decides (`snapshot-paging.ts`, invariant 5).
+ * shared with the other backends; this module holds the SQL reads.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { CollectionName } from '../domain/collection.ts';
 import { CollectionNameCodec } from '../domain/collections.ts';
 import type { SyncError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import { fold } from '../projections/document-state.ts';
-import type { LogDialect, WireSql } from './log-dialect.ts';
+import type { LogDialect } from './log-dialect.ts';
 import { headPosition } from './log-head.ts';
 import type { LogIdentity } from './log-identity.ts';
 import type { LogTables } from './log-tables.ts';
@@ -33,13 +30,10 @@ import type { SnapshotDoc, SnapshotPage } from './operation-log.ts';
 import {
   checkSnapshotPageSize,
   MAX_SNAPSHOT_PAGE,
-  type PagePosition,
   pagePosition,
-  type StoredDocumentTexts,
   snapshotAnswer,
   snapshotDoc,
   snapshotDocOfTexts,
-  snapshotDocOfWire,
 } from './snapshot-paging.ts';
 import { CorruptRowError } from './stored-json.ts';
 import { documentVisibleTo, readingFacilities } from './visibility.ts';
@@ -72,16 +66,24 @@ const docAsOf = async (
 };
 
 /**
- * The query of a snapshot page's rows, their keys and last positions selected: the documents
- * visible to `principal`, as of `head`, after `after`, one more than `pageSize` (to tell whether
- * others remain).
+ * One page of the principal's snapshot (see the module's invariants). `jsonTextValid`: the
+ * backend's test of JSON texts, when it has one (`LogDialect`), asked of the stored texts as
+ * they are read.
  */
-const pageQuery = (
+export const snapshotPage = async (
   db: Kysely<LogTables>,
+  identity: LogIdentity,
   principal: Principal,
-  { head, after }: PagePosition,
-  pageSize: number,
-) => {
+  page: string | undefined,
+  pageSize: number = MAX_SNAPSHOT_PAGE,
+  jsonTextValid?: LogDialect['jsonTextValid'],
+): Promise<E.Either<SyncError, SnapshotPage>> => {
+  const checked = checkSnapshotPageSize(pageSize);
+  if (E.isLeft(checked)) return checked;
+  const position = await pagePosition(identity, page, () => headPosition(db));
+  if (E.isLeft(position)) return position;
+  const { head, after } = position.right;
+
   let query = db.selectFrom('documents').where('created_position', '<=', head);
   const facilities = readingFacilities(principal);
   if (facilities !== undefined) query = query.where(documentVisibleTo(facilities, 'documents'));
@@ -92,35 +94,8 @@ const pageQuery = (
       eb(eb.refTuple('collection', 'doc_id'), '>', eb.tuple(after.collection, after.docId)),
     );
   }
-  return query
-    .select(['collection', 'doc_id', 'last_position'])
-    .orderBy('collection')
-    .orderBy('doc_id')
-    .limit(pageSize + 1);
-};
-
-/**
- * A row of a page: its stored texts, with whether the backend found both well-formed JSON; or
- * its wire JSON as the backend put it together, with whether it found both texts JSON objects.
- */
-interface PageRow {
-  readonly collection: string;
-  readonly doc_id: string;
-  readonly last_position: number;
-  readonly texts?: StoredDocumentTexts & { readonly wellFormed: boolean };
-  readonly wire?: { readonly bytes: Uint8Array; readonly ok: boolean; readonly deleted: boolean };
-}
-
-/** The rows of a page with their stored texts, tested by `jsonTextValid` where there is one. */
-const rowsWithTexts = async (
-  db: Kysely<LogTables>,
-  principal: Principal,
-  position: PagePosition,
-  pageSize: number,
-  jsonTextValid: LogDialect['jsonTextValid'],
-): Promise<readonly PageRow[]> => {
-  const rows = await pageQuery(db, principal, position, pageSize)
-    .select(['state', 'data', 'deleted'])
+  const rows = await query
+    .select(['collection', 'doc_id', 'state', 'data', 'deleted', 'last_position'])
     .select((eb) =>
       jsonTextValid === undefined
         ? []
@@ -129,118 +104,27 @@ const rowsWithTexts = async (
             jsonTextValid(eb.ref('data')).as('data_valid'),
           ],
     )
+    .orderBy('collection')
+    .orderBy('doc_id')
+    .limit(pageSize + 1)
     .execute();
-  return rows.map((row) => ({
-    collection: row.collection,
-    doc_id: row.doc_id,
-    last_position: row.last_position,
-    texts: {
-      state: row.state,
-      data: row.data,
-      deleted: row.deleted === 1,
-      wellFormed: row.state_valid === 1 && row.data_valid === 1,
-    },
-  }));
-};
-
-/**
- * The rows of a page with each document's wire JSON as the backend put it together from its
- * stored texts (`snapshotDocJson`'s text, as bytes), and whether both texts are JSON objects
- * (well-formed and opening with `{`: `snapshot-paging.ts`, invariant 5).
- */
-const rowsWithWire = async (
-  db: Kysely<LogTables>,
-  principal: Principal,
-  position: PagePosition,
-  pageSize: number,
-  jsonTextValid: NonNullable<LogDialect['jsonTextValid']>,
-  wireSql: WireSql,
-): Promise<readonly PageRow[]> => {
-  const { jsonQuote, utf8Bytes } = wireSql;
-  const rows = await pageQuery(db, principal, position, pageSize)
-    .select('deleted')
-    .select((eb) => {
-      const state = eb.ref('state');
-      const data = eb.ref('data');
-      const isObject = (text: typeof state) =>
-        sql<number>`(${jsonTextValid(text)} and substr(${text}, 1, 1) = '{')`;
-      // `snapshotDocJson`'s text of a document given by its stored texts.
-      const wire = sql<string>`'{"collection":' || ${jsonQuote(eb.ref('collection'))}
-        || ',"docId":' || ${jsonQuote(eb.ref('doc_id'))} || ',"data":' || ${data}
-        || ',"deleted":' || (case ${eb.ref('deleted')} when 1 then 'true' else 'false' end)
-        || ',"meta":{"state":' || ${state} || '}}'`;
-      return [
-        sql<number>`(${isObject(state)} and ${isObject(data)})`.as('texts_ok'),
-        utf8Bytes(wire).as('wire'),
-      ];
-    })
-    .execute();
-  return rows.map((row) => ({
-    collection: row.collection,
-    doc_id: row.doc_id,
-    last_position: row.last_position,
-    wire: { bytes: row.wire, ok: row.texts_ok === 1, deleted: row.deleted === 1 },
-  }));
-};
-
-/** A document's stored texts, read again when the backend did not find them JSON objects. */
-const storedTexts = async (
-  db: Kysely<LogTables>,
-  collection: CollectionName,
-  docId: string,
-  what: string,
-): Promise<StoredDocumentTexts> => {
-  const row = await db
-    .selectFrom('documents')
-    .select(['state', 'data', 'deleted'])
-    .where('collection', '=', collection)
-    .where('doc_id', '=', docId)
-    .executeTakeFirst();
-  if (row === undefined) throw new CorruptRowError(what, 'the row is gone');
-  return { state: row.state, data: row.data, deleted: row.deleted === 1 };
-};
-
-/**
- * One page of the principal's snapshot (see the module's invariants). `dialect`: the backend's
- * test of JSON texts (`jsonTextValid`), asked of the stored texts as they are read, and its SQL
- * to build each document's wire JSON as bytes (`wireSql`), where it has them (`LogDialect`).
- */
-export const snapshotPage = async (
-  db: Kysely<LogTables>,
-  identity: LogIdentity,
-  principal: Principal,
-  page: string | undefined,
-  pageSize: number = MAX_SNAPSHOT_PAGE,
-  dialect: Pick<LogDialect, 'jsonTextValid' | 'wireSql'> = {},
-): Promise<E.Either<SyncError, SnapshotPage>> => {
-  const checked = checkSnapshotPageSize(pageSize);
-  if (E.isLeft(checked)) return checked;
-  const position = await pagePosition(identity, page, () => headPosition(db));
-  if (E.isLeft(position)) return position;
-  const { head } = position.right;
-  const { jsonTextValid, wireSql } = dialect;
-  const rows =
-    jsonTextValid !== undefined && wireSql !== undefined
-      ? await rowsWithWire(db, principal, position.right, pageSize, jsonTextValid, wireSql)
-      : await rowsWithTexts(db, principal, position.right, pageSize, jsonTextValid);
 
   const docs: SnapshotDoc[] = [];
   for (const row of rows.slice(0, pageSize)) {
     const what = `document ${row.collection}/${row.doc_id}`;
-    const decoded = CollectionNameCodec.decode(row.collection);
-    if (E.isLeft(decoded)) throw new CorruptRowError(what, 'unknown collection');
-    const collection = decoded.right;
-    if (row.last_position > head) {
-      docs.push(await docAsOf(db, identity, collection, row.doc_id, head));
-    } else if (row.wire?.ok === true) {
-      docs.push(snapshotDocOfWire(collection, row.doc_id, row.wire.deleted, row.wire.bytes, what));
-    } else if (row.texts !== undefined) {
-      docs.push(snapshotDocOfTexts(collection, row.doc_id, row.texts, what, row.texts.wellFormed));
-    } else {
-      // Texts the backend did not find JSON objects: parsed here, which decides.
-      const texts = await storedTexts(db, collection, row.doc_id, what);
-      docs.push(snapshotDocOfTexts(collection, row.doc_id, texts, what));
-    }
+    const collection = CollectionNameCodec.decode(row.collection);
+    if (E.isLeft(collection)) throw new CorruptRowError(what, 'unknown collection');
+    docs.push(
+      row.last_position <= head
+        ? snapshotDocOfTexts(
+            collection.right,
+            row.doc_id,
+            { state: row.state, data: row.data, deleted: row.deleted === 1 },
+            what,
+            row.state_valid === 1 && row.data_valid === 1,
+          )
+        : await docAsOf(db, identity, collection.right, row.doc_id, head),
+    );
   }
   return E.right(snapshotAnswer(identity, head, docs, rows.length > pageSize));
 };

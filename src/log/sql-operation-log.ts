@@ -188,7 +188,14 @@ export class SqlOperationLog implements OperationLog {
     page: string | undefined,
     pageSize?: number,
   ): Promise<E.Either<SyncError, SnapshotPage>> {
-    return snapshotPage(this.db, this.#identity, principal, page, pageSize, this.#dialect);
+    return snapshotPage(
+      this.db,
+      this.#identity,
+      principal,
+      page,
+      pageSize,
+      this.#dialect.jsonTextValid,
+    );
   }
 
   documentOps(

@@ -32,10 +32,5 @@ export const sqliteLogDialect = (
   exclusively: (run) => run(),
   // SQLite's json_valid with its default flags (since 3.45): canonical RFC 8259 text only.
   jsonTextValid: (column) => sql<number>`json_valid(${column})`,
-  // A blob reaches JavaScript as a Buffer copied from SQLite's bytes; a text is decoded.
-  wireSql: {
-    jsonQuote: (text) => sql<string>`json_quote(${text})`,
-    utf8Bytes: (text) => sql<Uint8Array>`cast(${text} as blob)`,
-  },
   close: release,
 });

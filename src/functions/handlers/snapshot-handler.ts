@@ -2,12 +2,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { SyncError } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
-import { type Answer, failure, okJsonBytes } from '../answer.ts';
+import { type Answer, failure, okJsonText } from '../answer.ts';
 import { renderAnswer } from '../render-answer.ts';
 import type { BuiltPage, PageRequest } from '../snapshot-pages-ahead.ts';
 import type { SyncDeps, SyncHandler } from '../sync-handler.ts';
 import { decodeParams, presentOrUndefined } from '../wire/query-params.ts';
-import { encodeSnapshotBytes, SnapshotQuery } from '../wire/snapshot-messages.ts';
+import { encodeSnapshotText, SnapshotQuery } from '../wire/snapshot-messages.ts';
 
 /** Reads and renders one page, as `acceptEncoding` asks. */
 const buildPage = async (
@@ -20,7 +20,7 @@ const buildPage = async (
   if (E.isLeft(read)) return read;
   const headers: Record<string, string> =
     acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
-  const response = await renderAnswer(okJsonBytes(encodeSnapshotBytes(read.right)), headers);
+  const response = await renderAnswer(okJsonText(encodeSnapshotText(read.right)), headers);
   return E.right({
     response,
     docs: read.right.docs.length,

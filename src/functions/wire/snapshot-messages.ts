@@ -3,9 +3,8 @@
  * all at one cursor.
  */
 import * as t from 'io-ts';
-import { joinedBytes } from '../../adapters/http/joined-bytes.ts';
 import type { SnapshotPage } from '../../log/operation-log.ts';
-import { snapshotDocBytes } from '../../log/snapshot-paging.ts';
+import { snapshotDocJson } from '../../log/snapshot-paging.ts';
 
 /** The snapshot's query parameters. */
 export const SnapshotQuery = t.exact(t.partial({ page: t.string }), 'SnapshotQuery');
@@ -42,30 +41,10 @@ export const encodeSnapshotResponse = (page: SnapshotPage): SnapshotResponse => 
   nextPage: page.nextPage,
 });
 
-const encoder = new TextEncoder();
-const utf8 = new TextDecoder();
-const COMMA = encoder.encode(',');
-
 /**
- * The JSON of `encodeSnapshotResponse(page)` as UTF-8 bytes, each document as
- * `snapshotDocBytes` gives it: the bytes its backend put together, else the JSON of the texts
- * it stored, else its JSON. Joined as bytes: a page of 5,000 documents is ~3.6 MB, which as one
- * string would be joined and then encoded again.
+ * The JSON text of `encodeSnapshotResponse(page)`, each document as `snapshotDocJson` gives it:
+ * the texts a backend stored for it, placed as they are, else its JSON.
  */
-export const encodeSnapshotBytes = (page: SnapshotPage): Uint8Array => {
-  const parts: Uint8Array[] = [encoder.encode('{"docs":[')];
-  page.docs.forEach((doc, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(snapshotDocBytes(doc));
-  });
-  parts.push(
-    encoder.encode(
-      `],"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`,
-    ),
-  );
-  return joinedBytes(parts);
-};
-
-/** `encodeSnapshotBytes(page)` as text. */
 export const encodeSnapshotText = (page: SnapshotPage): string =>
-  utf8.decode(encodeSnapshotBytes(page));
+  `{"docs":[${page.docs.map(snapshotDocJson).join(',')}],` +
+  `"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`;
