@@ -2,7 +2,6 @@
  * Reading a request body with a ceiling, so that an oversized upload is refused after at most
  * `limit` bytes instead of being buffered whole.
  */
-import { joinedBytes } from './joined-bytes.ts';
 
 /** The body's bytes, or undefined when it is longer than `limit` (declared or actual). */
 export const readBodyWithin = async (
@@ -25,5 +24,11 @@ export const readBodyWithin = async (
     }
     chunks.push(value);
   }
-  return joinedBytes(chunks);
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 };
