@@ -11,7 +11,7 @@
  *   npm run bench -- push                      (PUSH_OPS=20000 by default)
  */
 import { join } from 'node:path';
-import { datasetOf, deviceOps, facilitiesOf, type RawOp } from './data/immunization-dataset.ts';
+import { facilitiesOf } from './data/immunization-dataset.ts';
 import { writePrincipals } from './harness/bench-principals.ts';
 import { count, type ResultRow, report } from './harness/bench-results.ts';
 import { startBenchServer } from './harness/bench-server.ts';
@@ -19,33 +19,15 @@ import { backends, freshStore } from './harness/bench-stores.ts';
 import { logRowsRate } from './harness/log-rows-insert.ts';
 import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
 import { rawInsertRate } from './harness/raw-insert.ts';
+import { tabletOps } from './harness/tablet-ops.ts';
 import { typedOps } from './harness/typed-ops.ts';
 
 const OPS = Number(process.env.PUSH_OPS ?? 20_000);
 const BATCHES = [100, 500, 1000];
 const TARGET_SQLITE = 20_000;
 
-/** The first `OPS` ops of the first facility's tablet (one patient, then its doses, ...). */
-const opsToPush = (): {
-  readonly ops: readonly RawOp[];
-  readonly config: ReturnType<typeof datasetOf>;
-} => {
-  // A data set with one facility's tablet holding at least OPS ops.
-  const config = { ...datasetOf(OPS), facilities: 2 };
-  const facility = facilitiesOf(config)[0];
-  if (facility === undefined) throw new Error('no facility');
-  const ops: RawOp[] = [];
-  for (const op of deviceOps(config, facility)) {
-    if (ops.length === OPS) break;
-    ops.push(op);
-  }
-  return { ops, config };
-};
-
 const main = async (): Promise<void> => {
-  const { ops, config } = opsToPush();
-  const facility = facilitiesOf(config)[0];
-  if (facility === undefined) throw new Error('no facility');
+  const { ops, config, facility } = tabletOps(OPS);
   const rows: ResultRow[] = [];
   for (const kind of backends()) {
     for (const batch of BATCHES) {

@@ -8,13 +8,14 @@
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { httpTransport } from '../src/client/transports/http-transport.ts';
-import { datasetOf, deviceOps, facilitiesOf, type RawOp } from './data/immunization-dataset.ts';
+import { facilitiesOf } from './data/immunization-dataset.ts';
 import { writePrincipals } from './harness/bench-principals.ts';
 import { report } from './harness/bench-results.ts';
 import { startBenchServer } from './harness/bench-server.ts';
 import { backends, freshStore } from './harness/bench-stores.ts';
 import { percentile } from './harness/percentile.ts';
 import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
+import { tabletOps } from './harness/tablet-ops.ts';
 import { typedOps } from './harness/typed-ops.ts';
 
 const PUSHES = Number(process.env.REALTIME_PUSHES ?? 1000);
@@ -38,14 +39,7 @@ class PokeWaiter {
 }
 
 const measure = async (kind: 'sqlite' | 'postgres') => {
-  const config = { ...datasetOf(PUSHES), facilities: 2 };
-  const facility = facilitiesOf(config)[0];
-  if (facility === undefined) throw new Error('no facility');
-  const ops: RawOp[] = [];
-  for (const op of deviceOps(config, facility)) {
-    if (ops.length === PUSHES) break;
-    ops.push(op);
-  }
+  const { ops, config, facility } = tabletOps(PUSHES);
   const fresh = await freshStore(kind);
   const principals = join(fresh.dir, 'principals.json');
   await writePrincipals(principals, facilitiesOf(config));

@@ -10,6 +10,7 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
   fold: 'fold-bench.ts',
   log: 'log-bench.ts',
   push: 'push-bench.ts',
+  floor: 'append-floor.ts',
   realtime: 'realtime-bench.ts',
   wire: 'wire-bench.ts',
   replay: 'replay-bench.ts',

@@ -13,13 +13,14 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { ACCEPTED_CODINGS } from '../src/client/transports/exchange.ts';
 import { encodeOperation } from '../src/domain/operation.ts';
-import { datasetOf, deviceOps, facilitiesOf, type RawOp } from './data/immunization-dataset.ts';
+import { facilitiesOf } from './data/immunization-dataset.ts';
 import { writePrincipals } from './harness/bench-principals.ts';
 import { count, report } from './harness/bench-results.ts';
 import { startBenchServer } from './harness/bench-server.ts';
 import { freshStore } from './harness/bench-stores.ts';
 import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
 import { rawGet } from './harness/raw-get.ts';
+import { tabletOps } from './harness/tablet-ops.ts';
 import { typedOps } from './harness/typed-ops.ts';
 
 const OPS = Number(process.env.WIRE_OPS ?? 10_000);
@@ -130,14 +131,7 @@ const pullAll = (
   );
 
 const main = async (): Promise<void> => {
-  const config = { ...datasetOf(OPS), facilities: 2 };
-  const facility = facilitiesOf(config)[0];
-  if (facility === undefined) throw new Error('no facility');
-  const raws: RawOp[] = [];
-  for (const op of deviceOps(config, facility)) {
-    if (raws.length === OPS) break;
-    raws.push(op);
-  }
+  const { ops: raws, config, facility } = tabletOps(OPS);
   const fresh = await freshStore('sqlite');
   const principals = join(fresh.dir, 'principals.json');
   await writePrincipals(principals, facilitiesOf(config));
