@@ -22,6 +22,9 @@
  * beside it, the log's real append of the same ops in process (`openSqliteLog`, its reference
  * data and facilities appended first), on a fresh store of its own.
  *
+ * Each batch size runs FLOOR_ROUNDS times (default 3), the sizes interleaved; the table gives
+ * medians, and each round's ratio of the log to the floor.
+ *
  *   npm run bench -- floor                     (FLOOR_OPS=20000 by default)
  *
  * Not a test: figures depend on the machine.
@@ -31,57 +34,99 @@ import { openSqliteLog } from '../src/adapters/sqlite/sqlite-log.ts';
 import { floorAppend, NO_WRITES, realAppend, sqliteWrites } from './harness/append-floor-ops.ts';
 import { count, type ResultRow, report } from './harness/bench-results.ts';
 import { freshStore } from './harness/bench-stores.ts';
-import { tabletOps } from './harness/tablet-ops.ts';
+import { median } from './harness/percentile.ts';
+import { type TabletOps, tabletOps } from './harness/tablet-ops.ts';
 
 const OPS = Number(process.env.FLOOR_OPS ?? 20_000);
+const ROUNDS = Math.max(1, Number(process.env.FLOOR_ROUNDS ?? 3));
 const BATCHES = [100, 500, 1000];
 const TARGET = 20_000;
 
+/** One round's seconds for one batch size: the floor, its JS alone, the log's real append. */
+interface Round {
+  readonly floor: number;
+  readonly jsAlone: number;
+  readonly log: number;
+}
+
+/** One round at `batch`, each of its three appends on a fresh store of its own. */
+const roundAt = async (
+  { ops, config, facility }: TabletOps,
+  bodies: readonly string[],
+  batch: number,
+): Promise<Round> => {
+  const fresh = await freshStore('sqlite');
+  try {
+    if (fresh.store.kind !== 'sqlite') throw new Error('not SQLite');
+    // The log's schema, made by the log's own migrations.
+    await (await openSqliteLog({ path: fresh.store.path })).close();
+    const db = new Database(fresh.store.path);
+    let floor: number;
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      floor = floorAppend(bodies, sqliteWrites(db), facility.docId);
+    } finally {
+      db.close();
+    }
+    const jsAlone = floorAppend(bodies, NO_WRITES, facility.docId);
+    const log = await realAppend(`${fresh.store.path}.real`, config, facility, ops, batch);
+    return { floor, jsAlone, log };
+  } finally {
+    await fresh.remove();
+  }
+};
+
 const main = async (): Promise<void> => {
-  const { ops, config, facility } = tabletOps(OPS);
-  const rows: ResultRow[] = [];
-  for (const batch of BATCHES) {
-    const bodies: string[] = [];
-    for (let from = 0; from < ops.length; from += batch) {
-      bodies.push(
-        JSON.stringify({ deviceId: facility.deviceId, ops: ops.slice(from, from + batch) }),
+  const tablet = tabletOps(OPS);
+  const { ops, config, facility } = tablet;
+  const bodiesAt = new Map(
+    BATCHES.map((batch) => {
+      const bodies: string[] = [];
+      for (let from = 0; from < ops.length; from += batch) {
+        bodies.push(
+          JSON.stringify({ deviceId: facility.deviceId, ops: ops.slice(from, from + batch) }),
+        );
+      }
+      return [batch, bodies] as const;
+    }),
+  );
+  // Rounds interleave the batch sizes, so that a slow stretch of the machine falls on all three.
+  const rounds = new Map<number, Round[]>(BATCHES.map((batch) => [batch, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const batch of BATCHES) {
+      const timing = await roundAt(tablet, bodiesAt.get(batch) ?? [], batch);
+      rounds.get(batch)?.push(timing);
+      console.error(
+        `floor round ${round}/${ROUNDS} batch ${batch}: floor ${count(ops.length / timing.floor)} ops/s, ` +
+          `the log ${count(ops.length / timing.log)} ops/s`,
       );
     }
-    const fresh = await freshStore('sqlite');
-    try {
-      if (fresh.store.kind !== 'sqlite') throw new Error('not SQLite');
-      // The log's schema, made by the log's own migrations.
-      await (await openSqliteLog({ path: fresh.store.path })).close();
-      const db = new Database(fresh.store.path);
-      let withSql: number;
-      try {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = FULL');
-        withSql = floorAppend(bodies, sqliteWrites(db), facility.docId);
-      } finally {
-        db.close();
-      }
-      const jsAlone = floorAppend(bodies, NO_WRITES, facility.docId);
-      const real = await realAppend(`${fresh.store.path}.real`, config, facility, ops, batch);
-      const rate = ops.length / withSql;
-      rows.push({
-        'batch (ops)': batch,
-        ops: count(ops.length),
-        'floor (ops/s)': count(rate),
-        'µs an op': ((withSql / ops.length) * 1e6).toFixed(1),
-        'the JS alone (ops/s)': count(ops.length / jsAlone),
-        'µs an op, JS': ((jsAlone / ops.length) * 1e6).toFixed(1),
-        'SQL share': (1 - jsAlone / withSql).toFixed(2),
-        'the log, in process (ops/s)': count(ops.length / real),
-        'log / floor': (withSql / real).toFixed(2),
-        'push target': `${count(TARGET)}: the floor is ${(rate / TARGET).toFixed(2)}x it`,
-      });
-      console.error(`floor batch ${batch}: ${count(rate)} ops/s`);
-    } finally {
-      await fresh.remove();
-    }
   }
-  await report('floor', rows, { ops: ops.length, batches: BATCHES, dataset: config });
+  const rows: ResultRow[] = BATCHES.map((batch) => {
+    const all = rounds.get(batch) ?? [];
+    const floor = median(all.map((r) => r.floor));
+    const jsAlone = median(all.map((r) => r.jsAlone));
+    const log = median(all.map((r) => r.log));
+    const rate = ops.length / floor;
+    return {
+      'batch (ops)': batch,
+      ops: count(ops.length),
+      'floor (ops/s, median)': count(rate),
+      'µs an op': ((floor / ops.length) * 1e6).toFixed(1),
+      'the JS alone (ops/s)': count(ops.length / jsAlone),
+      'SQL share': (1 - jsAlone / floor).toFixed(2),
+      'the log, in process (ops/s)': count(ops.length / log),
+      'log / floor, each round': all.map((r) => (r.floor / r.log).toFixed(2)).join(' / '),
+      'push target': `${count(TARGET)}: the floor is ${(rate / TARGET).toFixed(2)}x it`,
+    };
+  });
+  await report('floor', rows, {
+    ops: ops.length,
+    batches: BATCHES,
+    rounds: Object.fromEntries(rounds),
+    dataset: config,
+  });
 };
 
 await main();
