@@ -15,11 +15,12 @@
  * - its rows: the op, its visibility, its document, the document's facility (patients);
  * - the answer's JSON.
  *
- * Left out, so the floor is lower than any real append: concurrency (the state of a document
- * with earlier ops, conflicts), permissions beyond the tablet's facility, duplicates and gaps,
- * quarantine, the device's row, the codecs' error paths, the document cache. Each batch size runs
- * twice: with the SQL, and without it (the JS alone), so the table splits the floor in two; and
- * beside it, the log's real append of the same ops in process (`openSqliteLog`, its reference
+ * Left out, so the floor costs less per op than any real append can: concurrency (the state of a
+ * document with earlier ops, conflicts), permissions beyond the tablet's facility, the rules about
+ * the vaccine (it exists, the dose is within its doses) and the duplicate-dose flag, duplicates
+ * and gaps, quarantine, the device's row, the codecs' error paths, the document cache. Each batch
+ * size runs twice: with the SQL, and without it (the JS alone), so the table splits the floor in
+ * two; and beside it, the log's real append of the same ops in process (`openSqliteLog`, its reference
  * data and facilities appended first), on a fresh store of its own.
  *
  * Each batch size runs FLOOR_ROUNDS times (default 3), the sizes interleaved; the table gives
