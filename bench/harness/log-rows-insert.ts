@@ -105,23 +105,17 @@ const sqliteRate = (path: string, deviceId: string, batch: number): LogRowsRate 
     target.pragma('journal_mode = WAL');
     target.pragma('synchronous = FULL');
     for (const { sql } of schema) target.exec(sql);
-    const first = batches[0];
-    const inserts = new Map(
-      TABLES.map((table) => {
-        const columns = Object.keys(first?.[table][0] ?? {});
-        const sql = `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`;
-        return [
-          table,
-          { columns, statement: columns.length === 0 ? undefined : target.prepare(sql) },
-        ];
-      }),
-    );
+    // Each table's columns as its schema has them (a batch may hold no row of a table).
+    const inserts = TABLES.map((table) => {
+      const columns = (target.pragma(`table_info(${table})`) as { name: string }[]).map(
+        (c) => c.name,
+      );
+      const sql = `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+      return { table, columns, statement: target.prepare(sql) };
+    });
     const insertBatch = target.transaction((rows: BatchRows) => {
-      for (const table of TABLES) {
-        const insert = inserts.get(table);
-        for (const row of rows[table]) {
-          insert?.statement?.run(...insert.columns.map((c) => row[c]));
-        }
+      for (const { table, columns, statement } of inserts) {
+        for (const row of rows[table]) statement.run(...columns.map((c) => row[c]));
       }
     });
     const started = performance.now();
