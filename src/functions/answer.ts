@@ -14,7 +14,8 @@ export type Answer =
       readonly kind: 'text';
       readonly status: number;
       readonly contentType: string;
-      readonly body: string;
+      /** The text, or pieces of it to be concatenated (written as bytes without joining them). */
+      readonly body: string | readonly string[];
     }
   | {
       /**
@@ -37,8 +38,8 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 /** A `200` JSON answer. */
 export const ok = (body: unknown): Answer => ({ kind: 'json', status: 200, body });
 
-/** A `200` answer whose JSON body is already text. */
-export const okJsonText = (body: string): Answer => ({
+/** A `200` answer whose JSON body is already text (or pieces of it, in order). */
+export const okJsonText = (body: string | readonly string[]): Answer => ({
   kind: 'text',
   status: 200,
   contentType: JSON_TYPE,

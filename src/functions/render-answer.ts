@@ -8,6 +8,7 @@ import type { Answer } from './answer.ts';
 import { errorBody, JSON_TYPE } from './answer.ts';
 import { compress, MIN_COMPRESSED_BYTES, negotiateCoding } from './content-coding.ts';
 import { PROTOCOL_VERSION } from './protocol-version.ts';
+import { utf8Bytes } from './utf8-bytes.ts';
 
 /** The header every answer carries, with `PROTOCOL_VERSION`. */
 export const PROTOCOL_HEADER = 'x-immune-sync-protocol';
@@ -29,10 +30,10 @@ export const renderError = (error: SyncError): HttpResponse => ({
 const renderBytes = async (
   status: number,
   contentType: string,
-  text: string,
+  text: string | readonly string[],
   acceptEncoding: string | undefined,
 ): Promise<HttpResponse> => {
-  const bytes = encoder.encode(text);
+  const bytes = utf8Bytes(text);
   const headers = {
     ...baseHeaders(contentType),
     'cache-control': 'no-store',

@@ -7,7 +7,7 @@ import { renderAnswer } from '../render-answer.ts';
 import type { BuiltPage, PageRequest } from '../snapshot-pages-ahead.ts';
 import type { SyncDeps, SyncHandler } from '../sync-handler.ts';
 import { decodeParams, presentOrUndefined } from '../wire/query-params.ts';
-import { encodeSnapshotText, SnapshotQuery } from '../wire/snapshot-messages.ts';
+import { encodeSnapshotPieces, SnapshotQuery } from '../wire/snapshot-messages.ts';
 
 /** Reads and renders one page, as `acceptEncoding` asks. */
 const buildPage = async (
@@ -20,7 +20,7 @@ const buildPage = async (
   if (E.isLeft(read)) return read;
   const headers: Record<string, string> =
     acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
-  const response = await renderAnswer(okJsonText(encodeSnapshotText(read.right)), headers);
+  const response = await renderAnswer(okJsonText(encodeSnapshotPieces(read.right)), headers);
   return E.right({
     response,
     docs: read.right.docs.length,

@@ -42,9 +42,22 @@ export const encodeSnapshotResponse = (page: SnapshotPage): SnapshotResponse => 
 });
 
 /**
- * The JSON text of `encodeSnapshotResponse(page)`, each document as `snapshotDocJson` gives it:
- * the texts a backend stored for it, placed as they are, else its JSON.
+ * The JSON text of `encodeSnapshotResponse(page)` in pieces, in order, each document as
+ * `snapshotDocJson` gives it: the texts a backend stored for it, placed as they are, else its
+ * JSON. Rendered as bytes without joining them (`utf8-bytes.ts`).
  */
+export const encodeSnapshotPieces = (page: SnapshotPage): readonly string[] => {
+  const pieces: string[] = ['{"docs":['];
+  for (const [i, doc] of page.docs.entries()) {
+    if (i > 0) pieces.push(',');
+    pieces.push(snapshotDocJson(doc));
+  }
+  pieces.push(
+    `],"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`,
+  );
+  return pieces;
+};
+
+/** The JSON text of `encodeSnapshotResponse(page)`: `encodeSnapshotPieces` joined. */
 export const encodeSnapshotText = (page: SnapshotPage): string =>
-  `{"docs":[${page.docs.map(snapshotDocJson).join(',')}],` +
-  `"cursor":${JSON.stringify(page.cursor)},"nextPage":${JSON.stringify(page.nextPage)}}`;
+  encodeSnapshotPieces(page).join('');
