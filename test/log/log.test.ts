@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MMAP_BYTES } from '../../src/adapters/sqlite/mapped-reads.ts';
 import { openSqliteLog } from '../../src/adapters/sqlite/sqlite-log.ts';
 import { isSelected, LOG_BACKENDS, selectLogBackends } from './log-backends.ts';
 import { type LogFactory, runLogContract } from './log-contract.ts';
@@ -49,7 +50,7 @@ if (isSelected('sqlite')) {
   runLogContract('SQLite in a WAL file', inFile, { severalInstances: false });
 
   describe('the SQLite file', () => {
-    it('keeps the log across a reopen, in WAL mode with synced commits', async () => {
+    it('keeps the log across a reopen, in WAL mode with synced commits and mapped reads', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'immune-sync-log-'));
       try {
         const path = join(dir, 'log.db');
@@ -66,6 +67,8 @@ if (isSelected('sqlite')) {
           const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(second.db);
           expect(mode.rows[0]?.journal_mode).toBe('wal');
           expect(sync.rows[0]?.synchronous).toBe(2);
+          const mapped = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(second.db);
+          expect(mapped.rows[0]?.mmap_size).toBe(MMAP_BYTES);
         } finally {
           await second.close();
         }

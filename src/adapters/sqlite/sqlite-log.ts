@@ -15,6 +15,7 @@ import type { LogOptions } from '../../log/log-options.ts';
 import type { LogTables } from '../../log/log-tables.ts';
 import { openSqlOperationLog, type SqlOperationLog } from '../../log/sql-operation-log.ts';
 import { BackgroundCheckpoints } from './background-checkpoints.ts';
+import { configureReads } from './mapped-reads.ts';
 import { sqliteLogDialect } from './sqlite-log-dialect.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -53,6 +54,7 @@ export const openSqliteLog = async ({
   let checkpoints: BackgroundCheckpoints | undefined;
   try {
     configureDurability(database, path);
+    configureReads(database, path);
     // A file's WAL is copied back on a thread of its own (`background-checkpoints.ts`).
     if (path !== ':memory:') checkpoints = new BackgroundCheckpoints(path, database);
     const db = new Kysely<LogTables>({
