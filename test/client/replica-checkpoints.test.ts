@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointMessage } from '../../src/adapters/sqlite/background-checkpoints.ts';
-import { MMAP_BYTES } from '../../src/adapters/sqlite/mapped-reads.ts';
 import { openReplicaStore, sqliteFileStorage } from '../../src/client/store/replica-storage.ts';
 import { emptyStoredPatient } from './client-fixtures.ts';
 
@@ -105,18 +104,6 @@ describe('sqliteFileStorage', () => {
     expect(statSync(path).size).toBeGreaterThan(sizeBefore + 1024 * 1024);
     await open.close();
     expect(checkpoints.running).toBe(false);
-  });
-
-  it('reads the file through a memory map', async () => {
-    const storage = sqliteFileStorage(join(dir, 'mapped.db'));
-    const db = new Kysely<unknown>({ dialect: storage.dialect });
-    try {
-      const rows = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(db);
-      expect(rows.rows[0]?.mmap_size).toBe(MMAP_BYTES);
-    } finally {
-      await db.destroy();
-      await storage.close?.();
-    }
   });
 
   it('starts no thread for a database in memory', async () => {

@@ -1,5 +1,6 @@
 /**
- * Reads of a SQLite file through a memory map, for the server's log and a replica's file alike.
+ * Reads of the log's SQLite file through a memory map. (A replica's file does without: a
+ * bootstrap, which mostly writes, was no faster with it, 5 interleaved pairs on 2026-12-05.)
  */
 
 /**

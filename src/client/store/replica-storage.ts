@@ -8,7 +8,6 @@
  */
 import { type Dialect, Kysely, SqliteDialect } from 'kysely';
 import type { BackgroundCheckpoints } from '../../adapters/sqlite/background-checkpoints.ts';
-import { configureReads } from '../../adapters/sqlite/mapped-reads.ts';
 import { withStatementCache } from '../../adapters/sqlite/statement-cache.ts';
 import { KyselyReplicaStore } from './kysely-replica-store.ts';
 import { migrateReplica } from './replica-migrations.ts';
@@ -37,8 +36,7 @@ export interface SqliteFileStorage extends ReplicaStorage {
  * (`src/adapters/sqlite/background-checkpoints.ts`, as the server's log does), nudged after
  * every commit: a snapshot page writes some 4 MiB, and SQLite's own checkpoint would copy it on
  * the thread that reads and writes the next pages (0.3-0.5 s of a bootstrap of 100,000
- * documents). Its reads go through a memory map (`src/adapters/sqlite/mapped-reads.ts`). Its
- * statements are prepared once per SQL text
+ * documents). Its statements are prepared once per SQL text
  * (`src/adapters/sqlite/statement-cache.ts`, shared with the log). better-sqlite3 and the
  * worker are loaded only when the database is opened, so an app that plugs in its own dialect
  * never loads them.
@@ -53,7 +51,6 @@ export const sqliteFileStorage = (path: string): SqliteFileStorage => {
         if (path !== ':memory:') db.pragma('journal_mode = WAL');
         db.pragma('synchronous = FULL');
         db.pragma('busy_timeout = 5000');
-        configureReads(db, path);
         if (path !== ':memory:') {
           const background = await import('../../adapters/sqlite/background-checkpoints.ts');
           checkpoints = new background.BackgroundCheckpoints(path, db);
