@@ -5,7 +5,7 @@
  * Why: a snapshot page is 5,000 documents' JSON, ~3.6 MB. Joining the pieces into one string
  * and encoding that string cost ~20 ms a page on the server's event loop (the join's copy of
  * the page, then the encoder's read of it); writing each piece into the page's bytes costs ~2-4
- * ms (`bench/.b`-style measure in docs/benchmarks.md, 2026-12-05 13:50).
+ * ms (docs/benchmarks.md, the section of 2026-12-05 13:16).
  *
  * Invariants:
  * 1. The bytes are those of `TextEncoder.encode` of the concatenated pieces, provided no surrogate

@@ -6,11 +6,11 @@
 /**
  * Bytes of the database file that reads take from a memory map instead of copying each page out
  * of the OS's cache (SQLite's `mmap_size`; files larger than this are mapped this far and read as
- * before beyond it). Reading a snapshot of 100,000 documents costs ~35% less (docs/benchmarks.md,
- * 2026-12-05). Writes are untouched: SQLite writes through the file as without it, and the WAL
- * and its synced commits work as before. The cost SQLite's documentation names is that an I/O
- * error while reading a mapped page ends the process (SIGBUS) instead of failing one request;
- * nothing accepted is lost either way.
+ * before beyond it). Reading a snapshot of 100,000 documents costs ~25-35% less
+ * (docs/benchmarks.md, the section of 2026-12-05 13:16). Writes are untouched: SQLite writes
+ * through the file as without it, and the WAL and its synced commits work as before. The cost
+ * SQLite's documentation names is that an I/O error while reading a mapped page ends the process
+ * (SIGBUS) instead of failing one request; nothing accepted is lost either way.
  */
 export const MMAP_BYTES = 1024 ** 3;
 
