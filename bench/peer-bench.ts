@@ -101,6 +101,21 @@ const cpuNow = (server: { cpuSeconds(): number }): number => {
   return (own.user + own.system) / 1e6 + server.cpuSeconds();
 };
 
+/** Runs `step`: its value, its seconds, and the CPU seconds of client and server (`cpuNow`). */
+const timed = async <T>(
+  server: { cpuSeconds(): number },
+  step: () => Promise<T>,
+): Promise<{ readonly value: T; readonly seconds: number; readonly cpu: number }> => {
+  const cpuStarted = cpuNow(server);
+  const started = performance.now();
+  const value = await step();
+  return {
+    value,
+    seconds: (performance.now() - started) / 1000,
+    cpu: cpuNow(server) - cpuStarted,
+  };
+};
+
 /**
  * The transport, noting when the server has answered every one of the device's ops up to seq
  * `awaiting` (set before each timed push) accepted (or duplicate: accepted before): the moment
@@ -226,11 +241,11 @@ const pouchRun = async (
     // A fresh client's initial sync: its seconds and CPU seconds, checked to hold every doc.
     const timedInitial = async (client: string) => {
       const local = new PouchDB(join(dir, `pouch-${client}-${replication ?? 'default'}`));
-      const cpuStarted = cpuNow(server);
-      const started = performance.now();
-      const pulled = await local.replicate.from(remote, options);
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = cpuNow(server) - cpuStarted;
+      const {
+        value: pulled,
+        seconds,
+        cpu,
+      } = await timed(server, () => local.replicate.from(remote, options));
       if (pulled.docs_written !== docs) {
         throw new Error(`PouchDB pulled ${pulled.docs_written} docs, not ${docs}`);
       }
@@ -253,11 +268,11 @@ const pouchRun = async (
     // One push replication of what the client holds and the server does not: its seconds and
     // CPU seconds, checked to have written `expected` documents.
     const timedPush = async (expected: number) => {
-      const cpuStarted = cpuNow(server);
-      const started = performance.now();
-      const pushed = await local.replicate.to(remote, options);
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = cpuNow(server) - cpuStarted;
+      const {
+        value: pushed,
+        seconds,
+        cpu,
+      } = await timed(server, () => local.replicate.to(remote, options));
       if (pushed.docs_written !== expected) {
         throw new Error(`PouchDB pushed ${pushed.docs_written} docs, not ${expected}`);
       }
@@ -356,11 +371,7 @@ const immuneRun = async (config: DatasetConfig, dir: string): Promise<Timings> =
           principal: { userId: 'bench-admin', role: 'admin' },
           transport: answering.transport,
         });
-        const cpuStarted = cpuNow(server);
-        const started = performance.now();
-        const initial = await replica.sync();
-        const seconds = (performance.now() - started) / 1000;
-        const cpu = cpuNow(server) - cpuStarted;
+        const { value: initial, seconds, cpu } = await timed(server, () => replica.sync());
         if (!initial.ok) throw new Error(`initial sync failed: ${JSON.stringify(initial.failure)}`);
         const held = heldDocuments(path);
         if (held !== documents) throw new Error(`the device holds ${held} docs, not ${documents}`);
