@@ -45,6 +45,11 @@ export interface BenchServer {
   readonly pid: number;
   /** The server's peak resident set so far, bytes (Linux; 0 elsewhere). */
   peakRss(): Promise<number>;
+  /**
+   * The server's peak anonymous resident memory (its heaps; not the pages of files it maps, such
+   * as the SQLite log's), bytes, sampled every `ANON_SAMPLE_MS` (Linux; 0 elsewhere).
+   */
+  peakAnonRss(): number;
   /** The CPU seconds the server has used so far, every thread of it (Linux; 0 elsewhere). */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -65,6 +70,15 @@ export const peakRssOf = async (pid: number): Promise<number> => {
     return 0;
   }
 };
+
+/** The anonymous resident memory (`RssAnon`) a `/proc/<pid>/status` text gives, bytes (0 without). */
+export const anonRssOf = (status: string): number => {
+  const kb = /RssAnon:\s+(\d+) kB/.exec(status)?.[1];
+  return kb === undefined ? 0 : Number(kb) * 1024;
+};
+
+/** How often the server's anonymous resident memory is sampled for its peak. */
+const ANON_SAMPLE_MS = 100;
 
 /** Clock ticks a second of `/proc/<pid>/stat`'s times (`getconf CLK_TCK`: 100 on Linux). */
 const CLOCK_TICKS = 100;
@@ -130,10 +144,26 @@ export const startBenchServer = (store: BenchStore, principals: string): Promise
       clearTimeout(timer);
       child.stdout?.off('data', watch);
       const pid = child.pid;
+      // The kernel keeps no peak of RssAnon: it is sampled until the server exits.
+      let peakAnon = 0;
+      const sampleAnon = () => {
+        try {
+          peakAnon = Math.max(peakAnon, anonRssOf(readFileSync(`/proc/${pid}/status`, 'utf8')));
+        } catch {
+          // Not Linux, or the process has gone.
+        }
+      };
+      const sampler = setInterval(sampleAnon, ANON_SAMPLE_MS);
+      sampler.unref();
+      child.once('exit', () => clearInterval(sampler));
       resolve({
         url,
         pid,
         peakRss: () => peakRssOf(pid),
+        peakAnonRss: () => {
+          sampleAnon();
+          return peakAnon;
+        },
         cpuSeconds: () => cpuSecondsOf(pid),
         stop: async () => {
           if (child.exitCode === null) child.kill('SIGTERM');
