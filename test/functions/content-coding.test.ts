@@ -1,8 +1,15 @@
 /** Compression: negotiating an answer's coding, and decoding request bodies within the limit. */
-import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants,
+  gunzipSync,
+  gzipSync,
+} from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import {
+  BROTLI_WINDOW_BITS,
   compress,
   decodeRequestBody,
   INLINE_COMPRESSION_MAX_BYTES,
@@ -70,6 +77,43 @@ describe('compress', () => {
       expect(back.equals(Buffer.from(large))).toBe(true);
     },
   );
+});
+
+/**
+ * The window a brotli stream declares in its first bits (RFC 7932, section 9.1): WBITS, the
+ * window being 2^WBITS - 16 bytes, which the decoder must keep as its ring buffer.
+ */
+const windowBitsOf = (stream: Uint8Array): number => {
+  const bits = (stream[0] ?? 0) | ((stream[1] ?? 0) << 8);
+  if ((bits & 1) === 0) return 16;
+  const n = (bits >> 1) & 0b111;
+  if (n !== 0) return 17 + n;
+  const m = (bits >> 4) & 0b111;
+  return m === 0 ? 17 : 8 + m;
+};
+
+describe('the brotli window', () => {
+  it('reads the window of streams made with a known one', () => {
+    const text = new TextEncoder().encode('a patient, a dose; '.repeat(60_000));
+    for (const bits of [16, 17, 18, 19, 22, 24]) {
+      const stream = brotliCompressSync(text, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_LGWIN]: bits },
+      });
+      expect(windowBitsOf(stream)).toBe(bits);
+    }
+  });
+
+  it.each([
+    ['a small answer, compressed inline', 4096],
+    ['a large one, compressed on the pool', 2 * 1024 * 1024],
+  ])('declares a window of 512 KiB, not the default 4 MiB, for %s', async (_what, size) => {
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = 97 + ((i * 7919) % 23);
+    const stream = await compress(bytes, 'br');
+    expect(windowBitsOf(stream)).toBe(BROTLI_WINDOW_BITS);
+    expect(BROTLI_WINDOW_BITS).toBe(19);
+    expect(brotliDecompressSync(stream).equals(Buffer.from(bytes))).toBe(true);
+  });
 });
 
 describe('decodeRequestBody', () => {
