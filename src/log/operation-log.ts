@@ -245,8 +245,8 @@ export interface OperationLog {
 
   /**
    * Snapshot pages consistent with one cursor, of the documents visible to the principal:
-   * `pageSize` 1..5000 (default 5000); `page` is a previous page's `nextPage` (forged:
-   * `bad_cursor`; of another epoch: `reset_required`).
+   * `pageSize` 1..5000 (default 2000, `DEFAULT_SNAPSHOT_PAGE`); `page` is a previous page's
+   * `nextPage` (forged: `bad_cursor`; of another epoch: `reset_required`).
    */
   snapshot(
     principal: Principal,

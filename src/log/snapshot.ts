@@ -29,7 +29,7 @@ import { readOpRow } from './op-rows.ts';
 import type { SnapshotDoc, SnapshotPage } from './operation-log.ts';
 import {
   checkSnapshotPageSize,
-  MAX_SNAPSHOT_PAGE,
+  DEFAULT_SNAPSHOT_PAGE,
   pagePosition,
   snapshotAnswer,
   snapshotDoc,
@@ -75,7 +75,7 @@ export const snapshotPage = async (
   identity: LogIdentity,
   principal: Principal,
   page: string | undefined,
-  pageSize: number = MAX_SNAPSHOT_PAGE,
+  pageSize: number = DEFAULT_SNAPSHOT_PAGE,
   jsonTextValid?: LogDialect['jsonTextValid'],
 ): Promise<E.Either<SyncError, SnapshotPage>> => {
   const checked = checkSnapshotPageSize(pageSize);

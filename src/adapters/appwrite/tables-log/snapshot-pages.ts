@@ -25,7 +25,7 @@ import { readOpRow } from '../../../log/op-rows.ts';
 import type { SnapshotDoc, SnapshotPage } from '../../../log/operation-log.ts';
 import {
   checkSnapshotPageSize,
-  MAX_SNAPSHOT_PAGE,
+  DEFAULT_SNAPSHOT_PAGE,
   pagePosition,
   snapshotAnswer,
   snapshotDoc,
@@ -46,7 +46,7 @@ export const snapshotPage = async (
   identity: LogIdentity,
   principal: Principal,
   page: string | undefined,
-  pageSize: number = MAX_SNAPSHOT_PAGE,
+  pageSize: number = DEFAULT_SNAPSHOT_PAGE,
 ): Promise<E.Either<SyncError, SnapshotPage>> => {
   const checked = checkSnapshotPageSize(pageSize);
   if (E.isLeft(checked)) return checked;
