@@ -23,8 +23,14 @@
  * two; and beside it, the log's real append of the same ops in process (`openSqliteLog`, its reference
  * data and facilities appended first), on a fresh store of its own.
  *
+ * The same comparison is then made over HTTP, where the target is set: the floor behind the
+ * least HTTP server PROTOCOL allows (`harness/floor-server.ts`: one route, the body gunzipped,
+ * the answer's JSON sent as it is), against the real server (`immune-sync serve`), each a child
+ * process on a fresh store, each pushed to by the same client code over loopback as the push
+ * benchmark's (`harness/timed-push.ts`: the client's transport, two batches in flight).
+ *
  * Each batch size runs FLOOR_ROUNDS times (default 3), the sizes interleaved; the table gives
- * medians, and each round's ratio of the log to the floor.
+ * medians, and each round's ratios of the log to the floor, in process and over HTTP.
  *
  *   npm run bench -- floor                     (FLOOR_OPS=20000 by default)
  *
@@ -37,26 +43,34 @@ import { count, type ResultRow, report } from './harness/bench-results.ts';
 import { freshStore } from './harness/bench-stores.ts';
 import { median } from './harness/percentile.ts';
 import { type TabletOps, tabletOps } from './harness/tablet-ops.ts';
+import { pushToFloor, pushToServer } from './harness/timed-push.ts';
 
 const OPS = Number(process.env.FLOOR_OPS ?? 20_000);
 const ROUNDS = Math.max(1, Number(process.env.FLOOR_ROUNDS ?? 3));
 const BATCHES = [100, 500, 1000];
 const TARGET = 20_000;
 
-/** One round's seconds for one batch size: the floor, its JS alone, the log's real append. */
+/**
+ * One round's seconds for one batch size: in process, the floor, its JS alone and the log's real
+ * append; over HTTP, the floor and the real server.
+ */
 interface Round {
   readonly floor: number;
   readonly jsAlone: number;
   readonly log: number;
+  readonly floorHttp: number;
+  readonly serverHttp: number;
 }
 
-/** One round at `batch`, each of its three appends on a fresh store of its own. */
+/** One round at `batch`, each of its appends on a fresh store of its own. */
 const roundAt = async (
-  { ops, config, facility }: TabletOps,
+  tablet: TabletOps,
   bodies: readonly string[],
   batch: number,
 ): Promise<Round> => {
+  const { ops, config, facility } = tablet;
   const fresh = await freshStore('sqlite');
+  const served = await freshStore('sqlite');
   try {
     if (fresh.store.kind !== 'sqlite') throw new Error('not SQLite');
     // The log's schema, made by the log's own migrations.
@@ -72,9 +86,14 @@ const roundAt = async (
     }
     const jsAlone = floorAppend(bodies, NO_WRITES, facility.docId);
     const log = await realAppend(`${fresh.store.path}.real`, config, facility, ops, batch);
-    return { floor, jsAlone, log };
+    const floorPath = `${fresh.store.path}.http`;
+    await (await openSqliteLog({ path: floorPath })).close();
+    const floorHttp = (await pushToFloor(floorPath, tablet, batch)).seconds;
+    const serverHttp = (await pushToServer(served, tablet, batch)).seconds;
+    return { floor, jsAlone, log, floorHttp, serverHttp };
   } finally {
     await fresh.remove();
+    await served.remove();
   }
 };
 
@@ -100,7 +119,8 @@ const main = async (): Promise<void> => {
       rounds.get(batch)?.push(timing);
       console.error(
         `floor round ${round}/${ROUNDS} batch ${batch}: floor ${count(ops.length / timing.floor)} ops/s, ` +
-          `the log ${count(ops.length / timing.log)} ops/s`,
+          `the log ${count(ops.length / timing.log)} ops/s; over HTTP the floor ` +
+          `${count(ops.length / timing.floorHttp)} ops/s, the server ${count(ops.length / timing.serverHttp)} ops/s`,
       );
     }
   }
@@ -109,7 +129,10 @@ const main = async (): Promise<void> => {
     const floor = median(all.map((r) => r.floor));
     const jsAlone = median(all.map((r) => r.jsAlone));
     const log = median(all.map((r) => r.log));
+    const floorHttp = median(all.map((r) => r.floorHttp));
+    const serverHttp = median(all.map((r) => r.serverHttp));
     const rate = ops.length / floor;
+    const httpRate = ops.length / floorHttp;
     return {
       'batch (ops)': batch,
       ops: count(ops.length),
@@ -119,7 +142,12 @@ const main = async (): Promise<void> => {
       'SQL share': (1 - jsAlone / floor).toFixed(2),
       'the log, in process (ops/s)': count(ops.length / log),
       'log / floor, each round': all.map((r) => (r.floor / r.log).toFixed(2)).join(' / '),
-      'push target': `${count(TARGET)}: the floor is ${(rate / TARGET).toFixed(2)}x it`,
+      'floor over HTTP (ops/s)': count(httpRate),
+      'server over HTTP (ops/s)': count(ops.length / serverHttp),
+      'server / floor over HTTP, each round': all
+        .map((r) => (r.floorHttp / r.serverHttp).toFixed(2))
+        .join(' / '),
+      'push target': `${count(TARGET)}: the floor is ${(rate / TARGET).toFixed(2)}x it in process, ${(httpRate / TARGET).toFixed(2)}x over HTTP`,
     };
   });
   await report('floor', rows, {

@@ -10,43 +10,26 @@
  *
  *   npm run bench -- push                      (PUSH_OPS=20000 by default)
  */
-import { join } from 'node:path';
-import { facilitiesOf } from './data/immunization-dataset.ts';
-import { writePrincipals } from './harness/bench-principals.ts';
 import { count, type ResultRow, report } from './harness/bench-results.ts';
-import { startBenchServer } from './harness/bench-server.ts';
 import { backends, freshStore } from './harness/bench-stores.ts';
 import { logRowsRate } from './harness/log-rows-insert.ts';
-import { pushFacilities, pushFacilityOps } from './harness/push-all.ts';
 import { rawInsertRate } from './harness/raw-insert.ts';
 import { tabletOps } from './harness/tablet-ops.ts';
-import { typedOps } from './harness/typed-ops.ts';
+import { pushToServer } from './harness/timed-push.ts';
 
 const OPS = Number(process.env.PUSH_OPS ?? 20_000);
 const BATCHES = [100, 500, 1000];
 const TARGET_SQLITE = 20_000;
 
 const main = async (): Promise<void> => {
-  const { ops, config, facility } = tabletOps(OPS);
+  const tablet = tabletOps(OPS);
+  const { ops, config, facility } = tablet;
   const rows: ResultRow[] = [];
   for (const kind of backends()) {
     for (const batch of BATCHES) {
       const fresh = await freshStore(kind);
       try {
-        const principals = join(fresh.dir, 'principals.json');
-        await writePrincipals(principals, facilitiesOf(config));
-        const server = await startBenchServer(fresh.store, principals);
-        let seconds: number;
-        let batchTimes: readonly number[];
-        try {
-          await pushFacilities(server.url, config);
-          const typed = typedOps(ops);
-          const started = performance.now();
-          batchTimes = await pushFacilityOps(server.url, facility, typed, batch);
-          seconds = (performance.now() - started) / 1000;
-        } finally {
-          await server.stop();
-        }
+        const { seconds, batchTimes } = await pushToServer(fresh, tablet, batch);
         const raw = await rawInsertRate(fresh.store, ops);
         const logRows = await logRowsRate(fresh.store, facility.deviceId, batch);
         const pushRate = ops.length / seconds;

@@ -106,16 +106,21 @@ export const sqliteWrites = (db: Database.Database): Writes => {
   };
 };
 
-/** Appends every batch body (the JSON of a push request); the seconds it took. */
-export const floorAppend = (
-  bodies: readonly string[],
-  writes: Writes,
-  facilityId: string,
-): number => {
+/**
+ * The floor's append of one facility's tablet, batch by batch: each call takes a push request's
+ * JSON, appends its ops in one transaction and gives the answer's JSON (PROTOCOL.md's push
+ * answer: a result per op, `ackedSeq`, `head`). Over HTTP two batches can arrive out of order,
+ * so it keeps the protocol's sequencing at its plainest: a seq already appended is a `duplicate`
+ * with its cursor, and a seq beyond the next one a `gap`, for it and every later op of the batch.
+ */
+export const floorAppender = (writes: Writes, facilityId: string): ((body: string) => string) => {
   const identity = identityOf('floor-epoch', '00'.repeat(32));
   const documents = new Map<string, { readonly dateOfBirth: string }>();
   let position = 0;
+  let ackedSeq = 0;
   let chain = '';
+  /** Each appended seq's cursor, by seq (the tablet's seqs start at 1). */
+  const cursors: string[] = [];
   const appendOp = (op: WireOp, receivedAt: number) => {
     const allowed = FIELDS[op.collection] ?? fail(`collection ${op.collection}`);
     for (const field of Object.keys(op.data)) {
@@ -174,19 +179,38 @@ export const floorAppend = (
     );
     if (op.collection === 'patients') writes.documentFacility(facilityId, op.collection, op.docId);
     documents.set(op.docId, { dateOfBirth });
+    ackedSeq = op.seq;
+    cursors[op.seq] = cursor;
     return { seq: op.seq, status: 'accepted', cursor };
   };
-  const started = performance.now();
-  for (const body of bodies) {
+  return (body) => {
     const request = JSON.parse(body) as { ops: unknown[] };
-    writes.inTransaction(() => {
+    return writes.inTransaction(() => {
       const receivedAt = Date.now();
-      const results = request.ops.map((raw) =>
-        isWireOp(raw) ? appendOp(raw, receivedAt) : fail('shape'),
-      );
-      return JSON.stringify({ results, ackedSeq: position, head: results.at(-1)?.cursor });
+      let gap = false;
+      const results = request.ops.map((raw) => {
+        if (!isWireOp(raw)) return fail('shape');
+        gap ||= raw.seq > ackedSeq + 1;
+        if (gap) return { seq: raw.seq, status: 'gap', expected: ackedSeq + 1 };
+        if (raw.seq <= ackedSeq)
+          return { seq: raw.seq, status: 'duplicate', cursor: cursors[raw.seq] };
+        return appendOp(raw, receivedAt);
+      });
+      const head = encodeCursor(identity, { at: position, op: position });
+      return JSON.stringify({ results, ackedSeq, head });
     });
-  }
+  };
+};
+
+/** Appends every batch body (the JSON of a push request); the seconds it took. */
+export const floorAppend = (
+  bodies: readonly string[],
+  writes: Writes,
+  facilityId: string,
+): number => {
+  const append = floorAppender(writes, facilityId);
+  const started = performance.now();
+  for (const body of bodies) append(body);
   return (performance.now() - started) / 1000;
 };
 

@@ -96,8 +96,38 @@ export const cpuSecondsOf = (pid: number): number => {
   }
 };
 
-/** Starts a server; rejects with its output if it exits or stays silent for 60 s. */
+/** Starts the real server; rejects with its output if it exits or stays silent for 60 s. */
 export const startBenchServer = (store: BenchStore, principals: string): Promise<BenchServer> =>
+  startServerProcess(
+    [
+      // BENCH_SERVER_ENTRY: a bundled server (esbuild of src/cli/main.ts) instead of the
+      // sources under tsx, so that a profile names its functions.
+      ...(process.env.BENCH_SERVER_ENTRY === undefined
+        ? ['--import', 'tsx', 'src/cli/main.ts']
+        : [process.env.BENCH_SERVER_ENTRY]),
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--principals',
+      principals,
+      '--log-level',
+      'warn',
+      ...storeArgs(store),
+    ],
+    /immune-sync listening on (http:\/\/\S+)/,
+  );
+
+/**
+ * Starts `node <npm start's flags> <args>` in the repository; ready once its output matches
+ * `listening` (whose first group is the URL). Rejects with its output if it exits first or stays
+ * silent for 60 s.
+ */
+export const startServerProcess = (
+  args: readonly string[],
+  listening: RegExp,
+): Promise<BenchServer> =>
   new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
@@ -105,21 +135,7 @@ export const startBenchServer = (store: BenchStore, principals: string): Promise
         ...serverNodeFlags(startScript()),
         // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. `--cpu-prof`.
         ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
-        // BENCH_SERVER_ENTRY: a bundled server (esbuild of src/cli/main.ts) instead of the
-        // sources under tsx, so that a profile names its functions.
-        ...(process.env.BENCH_SERVER_ENTRY === undefined
-          ? ['--import', 'tsx', 'src/cli/main.ts']
-          : [process.env.BENCH_SERVER_ENTRY]),
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--principals',
-        principals,
-        '--log-level',
-        'warn',
-        ...storeArgs(store),
+        ...args,
       ],
       {
         cwd: REPO_ROOT,
@@ -139,7 +155,7 @@ export const startBenchServer = (store: BenchStore, principals: string): Promise
     });
     const watch = (chunk: Buffer) => {
       output.push(chunk.toString('utf8'));
-      const url = /immune-sync listening on (http:\/\/\S+)/.exec(output.join(''))?.[1];
+      const url = listening.exec(output.join(''))?.[1];
       if (url === undefined || child.pid === undefined) return;
       clearTimeout(timer);
       child.stdout?.off('data', watch);

@@ -5,7 +5,11 @@
  * for the same ops, and it refuses the ops the rules it keeps refuse.
  */
 import { hash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DatasetConfig,
@@ -16,12 +20,15 @@ import {
 } from '../../bench/data/immunization-dataset.ts';
 import {
   floorAppend,
+  floorAppender,
   NO_WRITES,
   realAppend,
   sqliteWrites,
 } from '../../bench/harness/append-floor-ops.ts';
 import { type FreshStore, freshStore } from '../../bench/harness/bench-stores.ts';
+import { pushToFloor } from '../../bench/harness/timed-push.ts';
 import { openSqliteLog } from '../../src/adapters/sqlite/sqlite-log.ts';
+import { decodePushAnswer, type PushAnswer } from '../../src/client/transports/wire-answers.ts';
 
 const CONFIG: DatasetConfig = { ...datasetOf(40), facilities: 2 };
 const facility = facilitiesOf(CONFIG)[0];
@@ -110,8 +117,16 @@ describe('the push floor', () => {
     const patient = OPS.find((op) => op.collection === 'patients');
     const record = OPS.find((op) => op.collection === 'immunization_records');
     if (patient === undefined || record === undefined) throw new Error('no patient or record');
+    // The ops as a tablet's seqs 1, 2, ...: a seq out of turn would be a duplicate or a gap.
     const refused = (ops: readonly RawOp[]) => () =>
-      floorAppend(bodiesOf(ops, 10), NO_WRITES, facility.docId);
+      floorAppend(
+        bodiesOf(
+          ops.map((op, i) => ({ ...op, seq: i + 1 })),
+          10,
+        ),
+        NO_WRITES,
+        facility.docId,
+      );
     const recordData = record.data as Record<string, unknown>;
     const patientData = patient.data as Record<string, unknown>;
     expect(refused([{ ...patient, data: { ...patientData, eyeColour: 'brown' } }])).toThrow(
@@ -131,4 +146,60 @@ describe('the push floor', () => {
     expect(refused([{ ...patient, kind: 'update' }])).toThrow(/shape/);
     expect(refused(OPS)).not.toThrow();
   });
+
+  it('answers a seq out of turn as the protocol does: a gap ahead, a duplicate behind', () => {
+    const append = floorAppender(NO_WRITES, facility.docId);
+    const answer = (ops: readonly RawOp[]): PushAnswer => {
+      const decoded = decodePushAnswer(
+        JSON.parse(append(JSON.stringify({ deviceId: facility.deviceId, ops }))),
+      );
+      if (E.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
+      return decoded.right;
+    };
+    const [first, second, third, fourth] = OPS;
+    if (first === undefined || second === undefined || third === undefined || !fourth) {
+      throw new Error('too few ops');
+    }
+    const ahead = answer([third, fourth]);
+    expect(ahead.results).toEqual([
+      { seq: 3, status: 'gap', expected: 1 },
+      { seq: 4, status: 'gap', expected: 1 },
+    ]);
+    expect(ahead.ackedSeq).toBe(0);
+    const firstTwo = answer([first, second]);
+    expect(firstTwo.results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(firstTwo.ackedSeq).toBe(2);
+    const again = answer([first, second, third, fourth]);
+    expect(again.results.map((r) => r.status)).toEqual([
+      'duplicate',
+      'duplicate',
+      'accepted',
+      'accepted',
+    ]);
+    const cursorOf = (r: PushAnswer['results'][number] | undefined) =>
+      r !== undefined && 'cursor' in r ? r.cursor : undefined;
+    expect(again.results.slice(0, 2).map(cursorOf)).toEqual(firstTwo.results.map(cursorOf));
+    expect(again.ackedSeq).toBe(4);
+    expect(again.head).toBe(cursorOf(again.results.at(-1)));
+  });
+
+  it("serves the push over HTTP to the client's transport, every op stored", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'immune-sync-floor-http-'));
+    try {
+      const floorPath = join(dir, 'log.db');
+      await (await openSqliteLog({ path: floorPath })).close();
+      // pushAll (under pushToFloor) throws unless every op is accepted or a duplicate.
+      const timing = await pushToFloor(floorPath, { ops: OPS, config: CONFIG, facility }, 7);
+      expect(timing.batchTimes.length).toBeGreaterThanOrEqual(Math.ceil(OPS.length / 7));
+      const db = new Database(floorPath, { readonly: true });
+      try {
+        const rows = db.prepare('select seq from ops order by position').all() as Row[];
+        expect(rows.map((r) => r.seq)).toEqual(OPS.map((op) => op.seq));
+      } finally {
+        db.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
