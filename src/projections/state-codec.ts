@@ -13,7 +13,7 @@ import { Author } from '../domain/principal.ts';
 import { VersionVector } from '../domain/version-vector.ts';
 import type { ConflictRecord } from './conflict-record.ts';
 import type { DocumentState } from './document-state.ts';
-import { type PackedState, PackedStateCodec, pack, unpack } from './packed-state.ts';
+import { isPackedState, type PackedState, PackedStateCodec, pack, unpack } from './packed-state.ts';
 import { ConflictRecordCodec, FieldValueCodec } from './state-records.ts';
 
 const FieldMaximumCodec = t.type({
@@ -93,7 +93,7 @@ export const packedForm = (state: DocumentState): PackedState =>
 
 /** True when decoding the packed value would give it back unchanged (as `isBareState`). */
 const isBarePacked = (u: unknown): u is PackedState =>
-  PackedStateCodec.is(u) && recordsAreBare(u.records);
+  isPackedState(u) && recordsAreBare(u.records);
 
 /** A writer index at `path` (under `prefix`) that names no writer. */
 const writerIndexError = <C extends ErrorCode>(

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect } from 'vitest';
 import {
   decodeSnapshotAnswer,
+  isSnapshotAnswer,
   SnapshotAnswerCodec,
 } from '../../src/client/transports/wire-answers.ts';
 import { reportValidation } from '../../src/domain/errors.ts';
@@ -32,20 +33,24 @@ const answerArb = fc.record({
   nextPage: fc.option(fc.string(), { nil: null }),
 });
 
-/** A page with one value somewhere in it replaced (a doc's field, or a key of the page). */
+/**
+ * A page with one value somewhere in it replaced (a field of a doc's data, a doc's field, or a
+ * key of the page).
+ */
 const damagedArb = fc
   .tuple(
     answerArb,
     fc.constantFrom('collection', 'docId', 'data', 'deleted', 'meta', 'extra'),
     fc.constantFrom('docs', 'cursor', 'nextPage', 'extra'),
     fc.jsonValue(),
-    fc.boolean(),
+    fc.constantFrom('page', 'doc', 'data'),
   )
-  .map(([answer, docKey, pageKey, value, inDoc]): unknown => {
+  .map(([answer, docKey, pageKey, value, where]): unknown => {
     const copy: Record<string, unknown> = JSON.parse(JSON.stringify(answer));
     const docs = copy.docs as Record<string, unknown>[];
-    const first = docs[0];
-    if (inDoc && first !== undefined) first[docKey] = value;
+    const last = docs[docs.length - 1];
+    if (where === 'data' && last !== undefined) (last.data as Record<string, unknown>).f = value;
+    else if (where === 'doc' && last !== undefined) last[docKey] = value;
     else copy[pageKey] = value;
     return copy;
   });
@@ -68,6 +73,35 @@ describe('snapshot answers', () => {
       }
     },
   );
+
+  test.prop([fc.oneof(answerArb, damagedArb, fc.jsonValue())], { numRuns: 1000 })(
+    "the written-out check answers as the codec's own",
+    (body) => {
+      expect(isSnapshotAnswer(body)).toBe(SnapshotAnswerCodec.is(body));
+    },
+  );
+
+  test("the written-out check answers as the codec's own at every edge", () => {
+    const doc = { collection: 'patients', docId: 'p', data: { a: 'x' }, deleted: false, meta: 1 };
+    const page = { docs: [doc, doc], cursor: 'c', nextPage: null };
+    const edges: unknown[] = [undefined, null, 0, 'x', true, [], {}, [1], { a: {} }, 'patients'];
+    const variants: unknown[] = [page, { ...page, nextPage: 'n' }];
+    for (const value of edges) {
+      variants.push(value, { ...page, docs: value }, { ...page, cursor: value });
+      variants.push({ ...page, nextPage: value }, { ...page, docs: [doc, value] });
+      for (const key of ['collection', 'docId', 'data', 'deleted', 'meta']) {
+        variants.push({ ...page, docs: [doc, { ...doc, [key]: value }] });
+      }
+      variants.push({ ...page, docs: [{ ...doc, data: { a: 'x', b: value } }] });
+    }
+    for (const variant of variants) {
+      expect([variant, isSnapshotAnswer(variant)]).toEqual([
+        variant,
+        SnapshotAnswerCodec.is(variant),
+      ]);
+    }
+    expect(variants.filter((v) => isSnapshotAnswer(v)).length).toBeGreaterThan(5);
+  });
 
   test.prop([answerArb])('a valid page is taken as it is', (answer) => {
     const fast = decodeSnapshotAnswer(answer);

@@ -9,7 +9,12 @@ import { describe, expect } from 'vitest';
 import { canonicalJson } from '../../src/domain/canonical-json.ts';
 import { fold } from '../../src/projections/document-state.ts';
 import { materialize, materializePacked } from '../../src/projections/materialize.ts';
-import { PackedStateCodec, pack, unpack } from '../../src/projections/packed-state.ts';
+import {
+  isPackedState,
+  PackedStateCodec,
+  pack,
+  unpack,
+} from '../../src/projections/packed-state.ts';
 import {
   DocumentStateCodec,
   decodeState,
@@ -148,6 +153,57 @@ describe('state codec', () => {
       else expect(E.isLeft(viaText) && viaText.left.code).toBe('internal');
     },
   );
+
+  test.prop([fc.oneof(packedJsonArb, mutatedOf(packedJsonArb))], { numRuns: 1000 })(
+    "the written-out check of a packed state answers as the codec's own",
+    (json) => {
+      expect(isPackedState(json)).toBe(PackedStateCodec.is(json));
+    },
+  );
+
+  test("the written-out check of a packed state answers as the codec's own at every edge", () => {
+    const packed: Json = JSON.parse(
+      JSON.stringify({
+        collection: 'patients',
+        created: true,
+        docId: 'pat-1',
+        fields: { fullName: [[0, 'Amina']], sex: [[1, 'F']] },
+        records: [],
+        vv: { 'tab-1': 2, 'tab-2': 1 },
+        writers: [
+          ['tab-1', 2, 'amina', 'health_worker', [1_700_000_000_000, 0, null, 'client', false]],
+          [
+            'tab-2',
+            1,
+            'sam',
+            'supervisor',
+            [1_700_000_000_001, 3, 1_700_000_000_005, 'server', true],
+          ],
+        ],
+      }),
+    );
+    expect(isPackedState(packed)).toBe(true);
+    const edges: Json[] = [-1, 1.5, 2 ** 53, 0, '', 'a b', 'system', 'client', null, true, [], {}];
+    let compared = 0;
+    for (const path of pathsOf(packed)) {
+      for (const value of edges) {
+        const changed = mutate(packed, path, { kind: 'replace', value });
+        expect([path, isPackedState(changed)]).toEqual([path, PackedStateCodec.is(changed)]);
+        compared++;
+      }
+      const dropped = mutate(packed, path, { kind: 'drop' });
+      expect([path, isPackedState(dropped)]).toEqual([path, PackedStateCodec.is(dropped)]);
+    }
+    // A tuple with an element too many, and a vector keyed by what is not a device id.
+    const longer = mutate(packed, ['writers', 0, 4], {
+      kind: 'replace',
+      value: [1, 0, null, 'client', false, 1],
+    });
+    expect(isPackedState(longer)).toBe(PackedStateCodec.is(longer));
+    expect(isPackedState({ ...(packed as object), vv: { 'no way': 1 } })).toBe(false);
+    expect(PackedStateCodec.is({ ...(packed as object), vv: { 'no way': 1 } })).toBe(false);
+    expect(compared).toBeGreaterThan(300);
+  });
 
   test('the text of a state whose field names look like indices, and whose vector is out of order, is canonical', () => {
     const writer = (seq: number, value: string | number | boolean | null) => ({

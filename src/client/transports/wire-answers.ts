@@ -120,14 +120,42 @@ export const decodePullAnswer = (body: unknown): E.Either<AnswerError, PullAnswe
   return E.isLeft(ops) ? ops : E.right({ ...envelope.right, ops: ops.right });
 };
 
+/** `SnapshotDocCodec.is`, written out (see `isSnapshotAnswer`). */
+const isSnapshotDoc = (u: unknown): boolean => {
+  if (!t.UnknownRecord.is(u)) return false;
+  if (!CollectionNameCodec.is(u.collection) || typeof u.docId !== 'string') return false;
+  if (typeof u.deleted !== 'boolean' || !t.UnknownRecord.is(u.data)) return false;
+  const data = u.data;
+  for (const field of Object.keys(data)) {
+    const value = data[field];
+    const type = typeof value;
+    if (value !== null && type !== 'string' && type !== 'number' && type !== 'boolean') {
+      return false;
+    }
+  }
+  return true;
+};
+
+/**
+ * `SnapshotAnswerCodec.is`, written out: the same answer for every value JSON can hold (a
+ * property test holds it to the codec's), in a fraction of the time (io-ts composes its checks
+ * from closures and `every`, and a device checks every document of every page it takes).
+ */
+export const isSnapshotAnswer = (u: unknown): u is SnapshotAnswer =>
+  t.UnknownRecord.is(u) &&
+  Array.isArray(u.docs) &&
+  u.docs.every(isSnapshotDoc) &&
+  typeof u.cursor === 'string' &&
+  (u.nextPage === null || typeof u.nextPage === 'string');
+
 /**
  * Decodes a snapshot page. Its codec has no exact type and transforms nothing, so a body it
  * accepts decodes to itself: such a body is taken as it is after a check that allocates
- * nothing (`is`: a 5,000-document page in ~2-13 ms instead of ~30), and only a body it refuses
- * goes through `decode`, for the error's path.
+ * nothing (`isSnapshotAnswer`), and only a body it refuses goes through `decode`, for the
+ * error's path.
  */
 export const decodeSnapshotAnswer = (body: unknown): E.Either<AnswerError, SnapshotAnswer> =>
-  SnapshotAnswerCodec.is(body) ? E.right(body) : decodeWith(SnapshotAnswerCodec, body);
+  isSnapshotAnswer(body) ? E.right(body) : decodeWith(SnapshotAnswerCodec, body);
 
 /** Decodes the answer of `GET /v1/ops/:collection/:docId`. */
 export const decodeOpsAnswer = (body: unknown): E.Either<AnswerError, readonly LoggedOp[]> => {
