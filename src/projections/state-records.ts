@@ -8,6 +8,9 @@ import { Author } from '../domain/principal.ts';
 
 /** A field's value. */
 export const FieldValueCodec = t.union([t.string, t.number, t.boolean, t.null]);
+/** `FieldValueCodec.is`, written out for the checks that run on every document of a page. */
+export const isFieldValue = (u: unknown): boolean =>
+  u === null || typeof u === 'string' || typeof u === 'number' || typeof u === 'boolean';
 const Values = t.record(t.string, FieldValueCodec);
 const DotCodec = t.type({ deviceId: t.string, seq: t.number });
 

@@ -9,6 +9,7 @@ import { CollectionNameCodec } from '../../domain/collections.ts';
 import { joinPath, reportValidation } from '../../domain/errors.ts';
 import { decodeLoggedOp, type LoggedOp } from '../../domain/operation.ts';
 import { WholeNumber } from '../../domain/scalars.ts';
+import { isFieldValue } from '../../projections/state-records.ts';
 import { OpErrorCodec } from '../op-error-codec.ts';
 
 const PushResultCodec = t.union([
@@ -126,13 +127,7 @@ const isSnapshotDoc = (u: unknown): boolean => {
   if (!CollectionNameCodec.is(u.collection) || typeof u.docId !== 'string') return false;
   if (typeof u.deleted !== 'boolean' || !t.UnknownRecord.is(u.data)) return false;
   const data = u.data;
-  for (const field of Object.keys(data)) {
-    const value = data[field];
-    const type = typeof value;
-    if (value !== null && type !== 'string' && type !== 'number' && type !== 'boolean') {
-      return false;
-    }
-  }
+  for (const field of Object.keys(data)) if (!isFieldValue(data[field])) return false;
   return true;
 };
 
